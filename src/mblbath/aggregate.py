@@ -1,0 +1,163 @@
+"""Aggregation: many run files of one (numerics, L) -> one Dataset with dims (U, seed, ...).
+
+Parameters that every run shares stay attributes; the swept ones (U, seed) become
+dimensions. Per-run bookkeeping (``converged``, ``max_trunc_err``, ``finished``,
+``wall_time_s``) becomes a variable over (U, seed). A (U, seed) pair with no run file is
+NaN everywhere and ``present = 0``, so nothing is averaged unknowingly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import xarray as xr
+
+from .io import open_run, provenance
+
+__all__ = ["SHARED_ATTRS", "aggregate_runs", "check_disorder", "disorder_mean"]
+
+#: Attributes that must be identical in every run of one aggregate.
+SHARED_ATTRS = (
+    "L",
+    "W",
+    "td",
+    "tc",
+    "d_residue",
+    "c_site",
+    "master_seed",
+    "chi_max",
+    "dt",
+    "order",
+    "svd_min",
+    "t_max",
+    "t_first",
+    "n_per_decade",
+    "trunc_err_max",
+    "numerics",
+    "method",
+    "schema_version",
+)
+
+_PER_RUN = {
+    "converged": ("run converged (accumulated truncation error <= trunc_err_max)", np.int8),
+    "finished": ("run reached t_max", np.int8),
+    "max_trunc_err": ("accumulated truncation error at t_max", np.float64),
+    "wall_time_s": ("wall time of the run", np.float64),
+}
+
+
+def aggregate_runs(
+    paths: Iterable[str],
+    U_values: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
+    config_hash: str | None = None,
+) -> xr.Dataset:
+    """Stack run files into one Dataset with dims (U, seed, time, site[, site2], bond).
+
+    ``U_values``/``seeds`` fix the coordinates (missing runs become NaN, ``present = 0``);
+    by default they are those found in the files.
+    """
+    runs = [open_run(p) for p in paths]
+    if not runs:
+        raise ValueError("no run files to aggregate")
+    ref = runs[0]
+    for p, ds in zip(paths, runs, strict=True):
+        for key in SHARED_ATTRS:
+            if ds.attrs.get(key) != ref.attrs.get(key):
+                raise ValueError(
+                    f"{p}: attribute {key}={ds.attrs.get(key)!r} differs from "
+                    f"{ref.attrs.get(key)!r}; runs of different settings cannot be aggregated"
+                )
+        if not np.array_equal(ds["time"].values, ref["time"].values):
+            raise ValueError(f"{p}: time grid differs from the other runs")
+    U_found = sorted({float(ds.attrs["U"]) for ds in runs})
+    seed_found = sorted({int(ds.attrs["seed"]) for ds in runs})
+    U_values = sorted(float(u) for u in U_values) if U_values is not None else U_found
+    seeds = sorted(int(s) for s in seeds) if seeds is not None else seed_found
+    index = {}
+    for p, ds in zip(paths, runs, strict=True):
+        key = (float(ds.attrs["U"]), int(ds.attrs["seed"]))
+        if key in index:
+            raise ValueError(f"{p}: a second run for U={key[0]}, seed={key[1]}")
+        if key[0] not in U_values or key[1] not in seeds:
+            raise ValueError(f"{p}: U={key[0]}, seed={key[1]} is outside the requested grid")
+        index[key] = ds
+
+    time_vars = [v for v in ref.data_vars if "time" in ref[v].dims]
+    data = {}
+    for name in time_vars:
+        template = ref[name]
+        arr = np.full((len(U_values), len(seeds), *template.shape), np.nan)
+        for (u, s), ds in index.items():
+            arr[U_values.index(u), seeds.index(s)] = ds[name].values
+        data[name] = (("U", "seed", *template.dims), arr, dict(template.attrs))
+    eps = np.full((len(seeds), ref.sizes["site"]), np.nan)
+    for (_, s), ds in index.items():
+        eps[seeds.index(s)] = ds["eps"].values
+    data["eps"] = (("seed", "site"), eps, dict(ref["eps"].attrs))
+    present = np.zeros((len(U_values), len(seeds)), dtype=np.int8)
+    for u, s in index:
+        present[U_values.index(u), seeds.index(s)] = 1
+    data["present"] = (("U", "seed"), present, {"long_name": "run file present", "units": "1"})
+    for name, (long_name, dtype) in _PER_RUN.items():
+        fill = 0 if np.issubdtype(dtype, np.integer) else np.nan
+        arr = np.full((len(U_values), len(seeds)), fill, dtype=dtype)
+        for (u, s), ds in index.items():
+            arr[U_values.index(u), seeds.index(s)] = ds.attrs.get(name, fill)
+        units = "s" if name == "wall_time_s" else "1"
+        data[name] = (("U", "seed"), arr, {"long_name": long_name, "units": units})
+
+    coords = {k: ref.coords[k] for k in ("time", "site", "site2", "bond", "x") if k in ref.coords}
+    coords["U"] = (
+        "U",
+        np.asarray(U_values),
+        {"long_name": "c-d interaction U", "units": "hopping"},
+    )
+    coords["seed"] = (
+        "seed",
+        np.asarray(seeds, dtype=np.int64),
+        {"long_name": "disorder realisation"},
+    )
+    attrs = {k: ref.attrs[k] for k in SHARED_ATTRS if k in ref.attrs}
+    attrs["initial_state"] = ref.attrs.get("initial_state", "")
+    attrs["nu_d"] = ref.attrs.get("nu_d", "1/3")
+    attrs["n_runs"] = len(index)
+    attrs["n_missing"] = len(U_values) * len(seeds) - len(index)
+    attrs["n_unconverged"] = int(
+        sum(1 - int(ds.attrs.get("converged", 0)) for ds in index.values())
+    )
+    attrs["run_git_commits"] = " ".join(sorted({str(ds.attrs.get("git_commit")) for ds in runs}))
+    attrs.update({f"run_{k}": v for k, v in ref.attrs.items() if k.startswith("version_")})
+    attrs.update(provenance(config_hash))
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def check_disorder(agg: xr.Dataset, disorder_path: str) -> None:
+    """Check that every run used the potential of the disorder file (bit for bit)."""
+    with xr.open_dataset(disorder_path) as dis:
+        for s in agg["seed"].values:
+            got = agg["eps"].sel(seed=s).values
+            if np.isnan(got).all():
+                continue
+            if s not in dis["seed"].values or not np.array_equal(
+                got, dis["eps"].sel(seed=s).values
+            ):
+                raise ValueError(f"seed {s}: the runs' eps differs from {disorder_path}")
+
+
+def disorder_mean(
+    agg: xr.Dataset, var: str, exclude_unconverged: bool = False
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Disorder mean and standard error of the mean of ``agg[var]`` over ``seed``.
+
+    Missing runs (NaN) are skipped; with ``exclude_unconverged`` runs flagged
+    ``converged = 0`` are skipped too.
+    """
+    da = agg[var]
+    if exclude_unconverged:
+        da = da.where(agg["converged"] == 1)
+    n = da.notnull().sum("seed")
+    mean = da.mean("seed", skipna=True)
+    sem = da.std("seed", ddof=1, skipna=True) / np.sqrt(n.where(n > 0))
+    return mean, sem

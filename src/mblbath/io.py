@@ -1,0 +1,201 @@
+"""netCDF schema of one run, atomic writes and provenance.
+
+One run file (CF-style) holds
+
+- dims ``time``, ``site`` (0..L-1), ``site2`` (0..L-1), ``bond`` (1..L-1);
+- ``eps(site)``, ``n_c(time, site)``, ``n_d(time, site)``, ``C_dd(time, site, site2)``
+  (connected), ``S(time, bond)``, ``trunc_err(time)``, ``chi(time, bond)``,
+  ``chi_max_reached(time)``, ``N_d(time)``, ``N_c(time)``;
+- coords ``time``, ``site``, ``bond``, ``x(site) = site - c_site``;
+- attrs: every model and numerical parameter, the seed, the initial-state choice, units,
+  package versions, git commit, config hash, ``method`` (tebd / exact_sector /
+  free_fermion), ``max_trunc_err``, ``converged`` (1/0), ``finished`` (1, set only when the
+  run reached t_max), ``schema_version``, and ``wall_time_s`` (the only non-reproducible
+  attribute, so comparisons of two runs ignore it).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .config import RunParams
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "VARIABLES",
+    "package_versions",
+    "git_commit",
+    "provenance",
+    "run_dataset",
+    "write_atomic",
+    "open_run",
+]
+
+SCHEMA_VERSION = 1
+
+#: (dims, long_name, units) of every data variable a run file may hold.
+VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "eps": (("site",), "on-site potential of the d-bosons", "hopping"),
+    "n_c": (("time", "site"), "c-boson density <n_c,i>", "1"),
+    "n_d": (("time", "site"), "d-boson density <n_d,i>", "1"),
+    "C_dd": (
+        ("time", "site", "site2"),
+        "connected d-d density correlation <n_d,i n_d,j> - <n_d,i><n_d,j>",
+        "1",
+    ),
+    "S": (("time", "bond"), "von Neumann entanglement entropy of sites 0..bond-1", "nat"),
+    "trunc_err": (("time",), "accumulated truncation error (discarded weight)", "1"),
+    "chi": (("time", "bond"), "MPS bond dimension", "1"),
+    "chi_max_reached": (("time",), "largest MPS bond dimension", "1"),
+    "N_d": (("time",), "total number of d-bosons", "1"),
+    "N_c": (("time",), "total number of c-bosons", "1"),
+}
+
+_PACKAGES = ("mblbath", "physics-tenpy", "numpy", "scipy", "xarray", "netCDF4", "pandas")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that produced a result, as ``version_<name>`` attributes."""
+    out = {}
+    for pkg in _PACKAGES:
+        try:
+            out[f"version_{pkg.replace('-', '_')}"] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[f"version_{pkg.replace('-', '_')}"] = "not installed"
+    return out
+
+
+@cache
+def git_commit() -> str:
+    """Commit of the mblbath source tree (``+dirty`` if modified), or ``unknown``."""
+    src = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return rev + ("+dirty" if dirty else "")
+
+
+def provenance(config_hash: str | None = None) -> dict[str, str]:
+    """Attributes that say how a result was made."""
+    out = {"git_commit": git_commit(), "schema_version": SCHEMA_VERSION}
+    if config_hash:
+        out["config_hash"] = config_hash
+    out.update(package_versions())
+    return out
+
+
+def run_dataset(
+    result: Mapping[str, np.ndarray],
+    params: RunParams,
+    eps: np.ndarray,
+    method: str,
+    wall_time_s: float,
+    config_hash: str | None = None,
+) -> xr.Dataset:
+    """Build the run file's Dataset from a result dict of :func:`mblbath.evolve.run_tebd`
+    or :mod:`mblbath.exact` (missing keys such as ``chi`` are simply absent)."""
+    L = params.L
+    times = np.asarray(result["times"], dtype=float)
+    data = dict(result)
+    data["eps"] = np.asarray(eps, dtype=float)
+    if "N_d" not in data:
+        data["N_d"] = np.asarray(result["n_d"]).sum(axis=-1)
+    if "N_c" not in data:
+        data["N_c"] = np.asarray(result["n_c"]).sum(axis=-1)
+    if "chi" in data:
+        data["chi_max_reached"] = np.asarray(data["chi"]).max(axis=-1)
+    variables = {}
+    for name, (dims, long_name, units) in VARIABLES.items():
+        if name in data:
+            variables[name] = (
+                dims,
+                np.asarray(data[name]),
+                {"long_name": long_name, "units": units},
+            )
+    coords = {
+        "time": ("time", times, {"long_name": "time", "units": "hopping times (1/t_d)"}),
+        "site": ("site", np.arange(L), {"long_name": "lattice site", "units": "1"}),
+        "site2": ("site2", np.arange(L), {"long_name": "lattice site", "units": "1"}),
+        "bond": (
+            "bond",
+            np.arange(1, L),
+            {"long_name": "bond b between sites b-1 and b", "units": "1"},
+        ),
+        "x": (
+            "site",
+            np.arange(L) - params.c0,
+            {"long_name": "distance from the c-boson's initial site", "units": "lattice spacings"},
+        ),
+    }
+    trunc = np.asarray(result.get("trunc_err", np.zeros(len(times))))
+    max_trunc = float(trunc.max()) if trunc.size else 0.0
+    attrs: dict[str, Any] = {
+        "title": "Anderson insulator coupled to a clean mobile boson (arXiv:2109.07332, Eq. 1)",
+        "method": method,
+        "units": "energies in units of the hopping, times in hopping times",
+        **params.as_attrs(),
+        "nu_d": "1/3",
+        "initial_state": (
+            f"d-bosons on sites i % 3 == {params.d_residue}, c-boson on site {params.c0}"
+        ),
+        "numerics": params.numerics,
+        "max_trunc_err": max_trunc,
+        "converged": int(max_trunc <= params.trunc_err_max),
+        "finished": int(np.isclose(times[-1], params.t_max)),
+        **provenance(config_hash),
+        "wall_time_s": float(wall_time_s),
+    }
+    attrs = {k: (v if not isinstance(v, bool) else int(v)) for k, v in attrs.items()}
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def write_atomic(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write ``ds`` to netCDF at ``path`` via a temporary file in the same folder + rename,
+    so a reader never sees a half-written file and a killed job leaves no output."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def open_run(path: str | os.PathLike) -> xr.Dataset:
+    """Open a run file and check it is one of ours, of the current schema version."""
+    ds = xr.load_dataset(path, engine="netcdf4")
+    version = ds.attrs.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ValueError(
+            f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}; "
+            "rerun it with this version of mblbath"
+        )
+    return ds

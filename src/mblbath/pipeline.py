@@ -1,0 +1,68 @@
+"""Glue between the validated config and the analysis functions (one call per fit rule).
+
+Each fit reads its inputs, calls the tested function of :mod:`mblbath.fits` or
+:mod:`mblbath.criterion` with the config's analysis settings, stamps provenance and writes
+one netCDF file atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .config import config_hash
+from .io import provenance, write_atomic
+
+__all__ = ["run_fit"]
+
+
+def _need(path: Path | None, flag: str, what: str) -> xr.Dataset:
+    if path is None:
+        raise ValueError(f"mblbath fit {what} needs {flag}")
+    return xr.load_dataset(path)
+
+
+def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Path) -> Path:
+    """Compute fit ``what`` (nc, lc, ld, entanglement, criterion) and write it to ``out``."""
+    from . import criterion, fits
+
+    an = cfg["analysis"]
+    if what == "criterion":
+        cr = cfg["criterion"]
+        ds = criterion.compute_criterion(
+            W_grid=np.linspace(cr["W_min"], cr["W_max"], cr["n_W"]),
+            U_grid=np.linspace(0.0, cr["U_max"], cr["n_U"])[1:],
+            L=cr["L"],
+            n_real=cr["n_real"],
+            seed=cfg["master_seed"],
+            td=cfg["model"]["td"],
+            d_residue=cfg["model"]["d_residue"],
+        )
+    elif what == "lc":
+        nc = _need(nc_fit, "--nc-fit", what)
+        ds = fits.fit_lc(nc, an["fit_t_min"], int(nc.attrs["L"]))
+    else:
+        data = _need(agg, "--agg", what)
+        if an["exclude_unconverged"] and "converged" in data:
+            keep = data["converged"] == 1
+            for name in list(data.data_vars):
+                if {"U", "seed"} <= set(data[name].dims) and "time" in data[name].dims:
+                    data[name] = data[name].where(keep)
+        if what == "nc":
+            ds = fits.fit_nc(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"])
+        elif what == "ld":
+            ds = fits.fit_ld(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"])
+        elif what == "entanglement":
+            nc = _need(nc_fit, "--nc-fit", what)
+            t_ent = an["t_ent"] if an["t_ent"] is not None else float(data["time"].values[-1])
+            ds = fits.fit_entanglement(data, nc, an["fit_t_min"], t_ent)
+        else:
+            raise ValueError(f"unknown fit {what!r}")
+        for key in ("n_runs", "n_missing", "n_unconverged", "numerics"):
+            if key in data.attrs:
+                ds.attrs[f"input_{key}"] = data.attrs[key]
+        ds.attrs["exclude_unconverged"] = int(an["exclude_unconverged"])
+    ds.attrs.update(provenance(config_hash(cfg)))
+    return write_atomic(ds, out)

@@ -1,0 +1,87 @@
+"""The command line: run-file schema, provenance, and bad input stopped before computing."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from mblbath import evolve
+from mblbath.cli import main
+from mblbath.disorder import sample_eps
+
+
+@pytest.fixture
+def run_file(tmp_path):
+    out = tmp_path / "run.nc"
+    args = ["run", "--L", "6", "--U", "2", "--seed", "1", "--t-max", "0.5", "--out", str(out)]
+    assert main([*args, "--chi-max", "16", "--dt", "0.05", "--order", "2"]) == 0
+    return out
+
+
+def test_run_file_schema_and_provenance(run_file):
+    ds = xr.open_dataset(run_file)
+    assert set(ds.dims) == {"time", "site", "site2", "bond"}
+    assert ds.sizes["bond"] == 5 and ds["bond"].values[0] == 1
+    for name in ("eps", "n_c", "n_d", "C_dd", "S", "trunc_err", "chi", "chi_max_reached"):
+        assert "units" in ds[name].attrs and "long_name" in ds[name].attrs, name
+    assert ds["time"].attrs["units"].startswith("hopping times")
+    np.testing.assert_array_equal(ds["x"].values, np.arange(6) - 3)
+    attrs = ds.attrs
+    for key in ("L", "U", "W", "td", "tc", "seed", "master_seed", "chi_max", "dt", "order"):
+        assert key in attrs, key
+    assert attrs["initial_state"] == "d-bosons on sites i % 3 == 1, c-boson on site 3"
+    assert attrs["version_physics_tenpy"] == "1.1.1"
+    assert attrs["wall_time_s"] > 0
+    assert attrs["finished"] == 1 and attrs["converged"] == 1
+    assert attrs["numerics"] == "chi16_dt0.05_o2_svd1e-10_T0.5"
+    np.testing.assert_array_equal(ds["eps"].values, sample_eps(6.5, 6, 1, 20220711))
+    # The initial state is the documented product state.
+    np.testing.assert_array_equal(ds["n_d"].isel(time=0).values, [0, 1, 0, 0, 1, 0])
+    np.testing.assert_array_equal(ds["n_c"].isel(time=0).values, [0, 0, 0, 1, 0, 0])
+
+
+def test_same_seed_different_U_share_disorder(tmp_path, run_file):
+    other = tmp_path / "other.nc"
+    args = ["run", "--L", "6", "--U", "7.5", "--seed", "1", "--t-max", "0.2"]
+    assert main([*args, "--chi-max", "8", "--order", "2", "--out", str(other)]) == 0
+    np.testing.assert_array_equal(
+        xr.open_dataset(other)["eps"].values, xr.open_dataset(run_file)["eps"].values
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "name"),
+    [
+        (["--L", "14"], "L"),
+        (["--L", "-3"], "L"),
+        (["--chi-max", "-5"], "chi_max"),
+        (["--chi-max", "0"], "chi_max"),
+        (["--U", "nan"], "--U"),
+        (["--U", "abc"], "--U"),
+        (["--U", "-1"], "U"),
+        (["--t-max", "0"], "t_max"),
+        (["--t-max", "-2"], "t_max"),
+        (["--dt", "0"], "dt"),
+        (["--order", "3"], "order"),
+        (["--W", "-1"], "W"),
+        (["--seed", "-1"], "seed"),
+        (["--c-site", "40"], "c_site"),
+        (["--d-residue", "5"], "d_residue"),
+        (["--svd-min", "-1"], "svd_min"),
+        (["--t-max", "1.03"], "t_max"),
+    ],
+)
+def test_bad_input_stops_before_computation(tmp_path, monkeypatch, capsys, flags, name):
+    def boom(*args, **kwargs):
+        raise AssertionError("TEBD started despite invalid input")
+
+    monkeypatch.setattr(evolve, "run_tebd", boom)
+    base = {"--L": "12", "--U": "1", "--seed": "0", "--t-max": "1"}
+    for flag, value in zip(flags[::2], flags[1::2], strict=True):
+        base[flag] = value
+    argv = ["run", *[x for kv in base.items() for x in kv], "--out", str(tmp_path / "x.nc")]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert name in err, err
+    assert not (tmp_path / "x.nc").exists()

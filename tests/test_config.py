@@ -1,0 +1,84 @@
+"""The config schema: defaults, rejections naming the key, derived quantities."""
+
+import numpy as np
+import pytest
+
+from mblbath import config as mc
+
+
+def test_defaults_fill_every_section():
+    cfg = mc.validate_config({})
+    assert cfg["model"]["W"] == 6.5
+    assert cfg["numerics"]["order"] == 4
+    assert cfg["analysis"]["fit_t_min"] == 1.0
+    assert cfg["criterion"]["L"] == 600
+
+
+@pytest.mark.parametrize(
+    ("bad", "key"),
+    [
+        ({"sweep": {"L": [13]}}, "sweep.L.0"),
+        ({"sweep": {"L": [-6]}}, "sweep.L.0"),
+        ({"sweep": {"L": "12"}}, "sweep.L"),
+        ({"sweep": {"U": ["a"]}}, "sweep.U.0"),
+        ({"sweep": {"U": [-1.0]}}, "sweep.U.0"),
+        ({"sweep": {"n_seeds": 0}}, "sweep.n_seeds"),
+        ({"numerics": {"chi_max": -1}}, "numerics.chi_max"),
+        ({"numerics": {"dt": 0}}, "numerics.dt"),
+        ({"numerics": {"order": 3}}, "numerics.order"),
+        ({"numerics": {"t_max": -5}}, "numerics.t_max"),
+        ({"numerics": {"t_max": 20.03}}, "numerics.t_max"),
+        ({"numerics": {"chi_max_per_L": {"24": 64}}}, "numerics.chi_max_per_L.24"),
+        ({"model": {"W": float("nan")}}, "model.W"),
+        ({"model": {"d_residue": 3}}, "model.d_residue"),
+        ({"model": {"c_site": 12}}, "model.c_site"),
+        ({"modle": {}}, "<top level>"),
+        ({"model": {"Wd": 1.0}}, "model"),
+        ({"analysis": {"t_ent": 100.0}}, "analysis.t_ent"),
+        ({"criterion": {"W_min": 5.0, "W_max": 2.0}}, "criterion.W_min"),
+    ],
+)
+def test_bad_config_names_the_key(bad, key):
+    with pytest.raises(mc.ConfigError, match=f"'{key}'"):
+        mc.validate_config(bad)
+
+
+def test_fmt_float_is_canonical():
+    assert mc.fmt_float(2.5) == mc.fmt_float(2.50) == "2.5"
+    assert mc.fmt_float(12) == mc.fmt_float(12.0) == "12"
+    assert mc.fmt_float(1e-10) == "1e-10"
+    assert mc.fmt_float(0.05) == "0.05"
+    import re
+
+    for x in (0, 2.5, 12, 1e-10, 0.05, 130):
+        assert re.fullmatch(mc.FLOAT_RE, mc.fmt_float(x))
+
+
+def test_time_grid_lands_on_dt_multiples():
+    t = mc.time_grid(20.0, 0.05, 0.1, 10)
+    assert t[0] == 0 and t[1] == pytest.approx(0.1) and t[-1] == pytest.approx(20.0)
+    steps = t / 0.05
+    np.testing.assert_allclose(steps, np.rint(steps), atol=1e-9)
+    assert np.all(np.diff(t) > 0)
+
+
+def test_run_table_and_numerics_per_L():
+    cfg = mc.validate_config(
+        {"sweep": {"L": [12, 18], "U": [0, 12], "n_seeds": 3}, "numerics": {"chi_max_per_L": {"18": 96}}}
+    )
+    runs = mc.run_table(cfg)
+    assert len(runs) == 2 * 2 * 3
+    assert {r.chi_max for r in runs if r.L == 18} == {96}
+    assert {r.chi_max for r in runs if r.L == 12} == {64}
+    assert runs[0].numerics == "chi64_dt0.05_o4_svd1e-10_T20"
+
+
+def test_run_params_names_cli_parameter():
+    with pytest.raises(mc.ConfigError, match="'L'"):
+        mc.run_params(L=14, U=1.0, seed=0)
+    with pytest.raises(mc.ConfigError, match="'chi_max'"):
+        mc.run_params(L=12, U=1.0, seed=0, chi_max=0)
+    with pytest.raises(mc.ConfigError, match="'seed'"):
+        mc.run_params(L=12, U=1.0, seed=-1)
+    p = mc.run_params(L=12, U=1.0, seed=0)
+    assert p.c0 == 6

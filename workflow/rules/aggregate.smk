@@ -1,0 +1,19 @@
+rule aggregate:
+    input:
+        runs=lambda wc: [run_path("runs", wc.L, U, s) for U in U_VALUES for s in SEEDS],
+        disorder=rules.collect_disorder.output.nc,
+    output:
+        nc="results/aggregate/{numerics}/L{L}.nc",
+    log:
+        "logs/aggregate/{numerics}/L{L}.log",
+    benchmark:
+        "benchmarks/aggregate/{numerics}/L{L}.tsv"
+    params:
+        U=" ".join(U_VALUES),
+        n_seeds=len(SEEDS),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath aggregate {input.runs} --U {params.U} --n-seeds {params.n_seeds}"
+        " --disorder {input.disorder} --out {output.nc} 2> {log}"

@@ -1,0 +1,88 @@
+rule fit_nc:
+    input:
+        agg=rules.aggregate.output.nc,
+    output:
+        nc="results/fits/{numerics}/L{L}/nc_profile.nc",
+    log:
+        "logs/fit_nc/{numerics}/L{L}.log",
+    benchmark:
+        "benchmarks/fit_nc/{numerics}/L{L}.tsv"
+    params:
+        settings=settings_json("analysis"),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath fit nc --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
+
+
+rule fit_lc:
+    input:
+        nc_fit=rules.fit_nc.output.nc,
+    output:
+        nc="results/fits/{numerics}/L{L}/xi_c.nc",
+    log:
+        "logs/fit_lc/{numerics}/L{L}.log",
+    benchmark:
+        "benchmarks/fit_lc/{numerics}/L{L}.tsv"
+    params:
+        settings=settings_json("analysis"),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath fit lc --settings {params.settings:q} --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
+
+
+rule fit_ld:
+    input:
+        agg=rules.aggregate.output.nc,
+    output:
+        nc="results/fits/{numerics}/L{L}/ell_d.nc",
+    log:
+        "logs/fit_ld/{numerics}/L{L}.log",
+    benchmark:
+        "benchmarks/fit_ld/{numerics}/L{L}.tsv"
+    params:
+        settings=settings_json("analysis"),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath fit ld --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
+
+
+rule fit_entanglement:
+    input:
+        agg=rules.aggregate.output.nc,
+        nc_fit=rules.fit_nc.output.nc,
+    output:
+        nc="results/fits/{numerics}/L{L}/entanglement.nc",
+    log:
+        "logs/fit_entanglement/{numerics}/L{L}.log",
+    benchmark:
+        "benchmarks/fit_entanglement/{numerics}/L{L}.tsv"
+    params:
+        settings=settings_json("analysis"),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath fit entanglement --settings {params.settings:q} --agg {input.agg}"
+        " --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
+
+
+rule criterion:
+    output:
+        nc="results/fits/criterion.nc",
+    log:
+        "logs/criterion/criterion.log",
+    benchmark:
+        "benchmarks/criterion/criterion.tsv"
+    params:
+        settings=settings_json("criterion", "model", "master_seed"),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath fit criterion --settings {params.settings:q} --out {output.nc} 2> {log}"

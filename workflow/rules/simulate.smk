@@ -1,0 +1,53 @@
+rule tebd:
+    input:
+        disorder=rules.sample_disorder.output.nc,
+    output:
+        nc="results/runs/{numerics}/L{L}/U{U}/seed{seed}.nc",
+    log:
+        "logs/tebd/{numerics}/L{L}/U{U}/seed{seed}.log",
+    benchmark:
+        "benchmarks/tebd/{numerics}/L{L}/U{U}/seed{seed}.tsv"
+    params:
+        flags=run_flags,
+    threads: 1
+    conda:
+        "../../envs/simulate.yaml"
+    shell:
+        "mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        " --disorder {input.disorder} --no-progress --out {output.nc} 2> {log}"
+
+
+rule exact:
+    input:
+        disorder=rules.sample_disorder.output.nc,
+    output:
+        nc="results/exact/T{T}/L{L}/U{U}/seed{seed}.nc",
+    log:
+        "logs/exact/T{T}/L{L}/U{U}/seed{seed}.log",
+    benchmark:
+        "benchmarks/exact/T{T}/L{L}/U{U}/seed{seed}.tsv"
+    params:
+        flags=lambda wc: model_flags(wc.L),
+    threads: 1
+    conda:
+        "../../envs/simulate.yaml"
+    shell:
+        "mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        " --t-max {wildcards.T} --disorder {input.disorder} --out {output.nc} 2> {log}"
+
+
+rule validate:
+    input:
+        tebd=lambda wc: [run_path("runs", wc.L, U, s) for U in U_VALUES for s in validation_seeds()],
+        exact=lambda wc: [run_path("exact", wc.L, U, s) for U in U_VALUES for s in validation_seeds()],
+    output:
+        nc="results/validation/{numerics}/L{L}.nc",
+    log:
+        "logs/validate/{numerics}/L{L}.log",
+    benchmark:
+        "benchmarks/validate/{numerics}/L{L}.tsv"
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"
