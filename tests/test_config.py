@@ -64,7 +64,10 @@ def test_time_grid_lands_on_dt_multiples():
 
 def test_run_table_and_numerics_per_L():
     cfg = mc.validate_config(
-        {"sweep": {"L": [12, 18], "U": [0, 12], "n_seeds": 3}, "numerics": {"chi_max_per_L": {"18": 96}}}
+        {
+            "sweep": {"L": [12, 18], "U": [0, 12], "n_seeds": 3},
+            "numerics": {"chi_max_per_L": {"18": 96}},
+        }
     )
     runs = mc.run_table(cfg)
     assert len(runs) == 2 * 2 * 3

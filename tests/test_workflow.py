@@ -1,0 +1,161 @@
+"""The Snakemake workflow as a user runs it: lint, planning, schema errors, smoke run, reruns.
+
+The end-to-end tests copy the repository's tracked files into a temporary folder and run
+``snakemake`` there, so they never touch ``results/`` of the working tree.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True, timeout=1200)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def job_counts(dry_run_output: str) -> dict[str, int]:
+    """The 'job  count' table of a dry run, as {rule: count}."""
+    counts = {}
+    table = dry_run_output.split("job ", 1)[-1].split("total", 1)[0]
+    for line in table.splitlines():
+        m = re.match(r"^([A-Za-z_][\w]*)\s+(\d+)\s*$", line.strip())
+        if m:
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def planned_outputs(dry_run_output: str, rule: str) -> list[str]:
+    """Output paths of the planned jobs of one rule (from the dry run's job blocks)."""
+    outs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", dry_run_output):
+        if re.match(rf"(?:local)?rule {rule}:", block.strip()):
+            m = re.search(r"output: (.+)", block)
+            if m:
+                outs.append(m.group(1).strip())
+    return outs
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A copy of the tracked repository (plus uncommitted tracked changes)."""
+    dest = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for rel in files:
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
+def write_config(workdir: Path, name: str, **changes) -> Path:
+    cfg = yaml.safe_load((workdir / "config" / "smoke.yaml").read_text())
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        cfg.setdefault(section, {})[key] = value
+    path = workdir / "config" / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_lint_is_clean():
+    proc = snakemake("--lint", "--configfile", "config/smoke.yaml")
+    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
+
+
+def test_paper_config_plans_every_job_quickly():
+    start = time.perf_counter()
+    proc = snakemake("-n", "--configfile", "config/paper.yaml")
+    elapsed = time.perf_counter() - start
+    cfg = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    n_tebd = len(cfg["sweep"]["L"]) * len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
+    assert n_tebd == 3 * 6 * 50
+    assert job_counts(proc.stdout)["tebd"] == n_tebd
+    assert elapsed <= 30, elapsed
+
+
+@pytest.mark.parametrize(
+    ("config_text", "key"),
+    [
+        ("sweep: {L: [-12]}", "L"),
+        ("sweep: {L: [12], U: [twelve]}", "U"),
+        ("numerics: {chi_max: 12.5}", "chi_max"),
+        ("numerics: {dt: -0.1}", "dt"),
+        ("modell: {W: 6.5}", "modell"),
+        ("model: {W: 6.5, c_site: 99}", "c_site"),
+    ],
+)
+def test_malformed_config_is_rejected_before_any_job(tmp_path, config_text, key):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(config_text + "\n")
+    proc = snakemake("-n", "--configfile", str(bad), check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert key in out, out
+    assert "rule tebd" not in out
+
+
+@pytest.mark.slow
+def test_smoke_run_and_incremental_reruns(workdir):
+    start = time.perf_counter()
+    proc = snakemake("--cores", "2", "--configfile", "config/smoke.yaml", cwd=workdir)
+    elapsed = time.perf_counter() - start
+    print(f"smoke DAG: {elapsed:.0f} s")
+    cfg = yaml.safe_load((workdir / "config" / "smoke.yaml").read_text())
+    for name in ("fig1", "fig2", "fig3", "fig4", "criterion", "validation"):
+        for ext in ("pdf", "png"):
+            assert (workdir / "results" / "figures" / f"{name}.{ext}").stat().st_size > 0
+    assert (workdir / "results" / "report" / "claims.md").read_text().strip()
+    n_runs = len(list((workdir / "results" / "runs").rglob("seed*.nc")))
+    assert n_runs == len(cfg["sweep"]["L"]) * len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
+
+    # Nothing left to do.
+    proc = snakemake("-n", "--configfile", "config/smoke.yaml", cwd=workdir)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+    # One more seed: only the new runs and what depends on them.
+    more = write_config(workdir, "more_seeds", sweep__n_seeds=cfg["sweep"]["n_seeds"] + 1)
+    proc = snakemake("-n", "--configfile", str(more), cwd=workdir)
+    counts = job_counts(proc.stdout)
+    n_L, n_U = len(cfg["sweep"]["L"]), len(cfg["sweep"]["U"])
+    new_seed = cfg["sweep"]["n_seeds"]
+    assert counts["tebd"] == n_L * n_U
+    assert all(f"seed{new_seed}.nc" in p for p in planned_outputs(proc.stdout, "tebd"))
+    assert counts["sample_disorder"] == n_L
+    assert counts["aggregate"] == n_L
+    assert "exact" not in counts and "criterion" not in counts and "validate" not in counts
+
+    # One more U: its runs (and its validation reference) only.
+    more_u = write_config(workdir, "more_U", sweep__U=[*cfg["sweep"]["U"], 6])
+    proc = snakemake("-n", "--configfile", str(more_u), cwd=workdir)
+    counts = job_counts(proc.stdout)
+    assert counts["tebd"] == n_L * cfg["sweep"]["n_seeds"]
+    assert all("/U6/" in p for p in planned_outputs(proc.stdout, "tebd"))
+    assert "sample_disorder" not in counts and "criterion" not in counts
+
+    # A numerical setting names new files instead of mixing with the old ones.
+    chi = write_config(workdir, "chi", numerics__chi_max=cfg["numerics"]["chi_max"] * 2)
+    proc = snakemake("-n", "--configfile", str(chi), cwd=workdir)
+    outs = planned_outputs(proc.stdout, "tebd")
+    assert len(outs) == n_runs
+    assert all(f"chi{cfg['numerics']['chi_max'] * 2}_" in p for p in outs)
