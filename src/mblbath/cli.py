@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -116,6 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="TEBD run of one (L, U, seed)")
     _add_run_flags(p)
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="checkpoint file (default: OUT.ckpt next to the output); a rerun resumes from it",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=_finite_float,
+        default=10.0,
+        metavar="MINUTES",
+        help="minimal wall time between periodic checkpoints (default 10; 0: every measurement)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
 
     p = sub.add_parser("exact", help="exact reference run (sector evolution or free fermions)")
@@ -237,25 +250,61 @@ class _ProgressPrinter:
             log.info(text)
 
 
+class _StopFlag:
+    """Turns SIGTERM/SIGINT into a polite request: checkpoint, then exit non-zero."""
+
+    def __init__(self):
+        self.signum = 0
+
+    def __call__(self) -> bool:
+        return self.signum != 0
+
+    def install(self) -> None:
+        def handler(signum, frame):
+            log.warning("received signal %d: checkpointing and stopping", signum)
+            self.signum = signum
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, handler)
+
+
 def _cmd_run(args) -> int:
-    from .evolve import run_tebd
+    from .evolve import Interrupted, run_tebd
     from .io import run_dataset, write_atomic
 
     params = _params_from_args(args)
+    if args.checkpoint_every < 0:
+        raise ConfigError("parameter 'checkpoint_every': must be >= 0")
     eps = _eps_for(params, args.disorder)
+    ckpt = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
     log.info(
-        "TEBD run L=%d U=%g seed=%d numerics=%s -> %s",
+        "TEBD run L=%d U=%g seed=%d numerics=%s -> %s (checkpoint %s)",
         params.L,
         params.U,
         params.seed,
         params.numerics,
         args.out,
+        ckpt,
     )
+    stop = _StopFlag()
+    stop.install()
     start = time.perf_counter()
-    result = run_tebd(params, eps, _ProgressPrinter(not args.no_progress))
+    try:
+        result = run_tebd(
+            params,
+            eps,
+            _ProgressPrinter(not args.no_progress),
+            checkpoint=ckpt,
+            checkpoint_every_s=60.0 * args.checkpoint_every,
+            should_stop=stop,
+        )
+    except Interrupted as exc:
+        log.warning("%s; state saved in %s, rerun the same command to resume", exc, ckpt)
+        return 128 + stop.signum
     wall = time.perf_counter() - start
     ds = run_dataset(result, params, eps, "tebd", wall, args.config_hash)
     write_atomic(ds, args.out)
+    ckpt.unlink(missing_ok=True)
     log.info(
         "done in %.1f s, max trunc_err %.3g, converged=%d",
         wall,

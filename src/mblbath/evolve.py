@@ -8,6 +8,8 @@ each bond to ``chi_max`` and discarding Schmidt values below ``svd_min``.
 
 from __future__ import annotations
 
+import logging
+import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,11 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 from tenpy.algorithms.tebd import TEBDEngine
 
+from .checkpoint import load_checkpoint, run_key, save_checkpoint
 from .config import RunParams
 from .model import BathModel, initial_mps
 from .observables import measure
 
-__all__ = ["Progress", "run_tebd"]
+__all__ = ["Progress", "Interrupted", "run_tebd"]
+
+log = logging.getLogger(__name__)
+
+_KEYS = ("n_d", "n_c", "C_dd", "S", "chi", "trunc_err")
 
 
 @dataclass
@@ -42,10 +49,17 @@ class Progress:
         return self.elapsed * (self.t_max - self.t) / self.t
 
 
+class Interrupted(Exception):
+    """The run was asked to stop (e.g. SIGTERM); its state is in the checkpoint."""
+
+
 def run_tebd(
     params: RunParams,
     eps: np.ndarray,
     on_progress: Callable[[Progress], None] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every_s: float = 600.0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, np.ndarray]:
     """Evolve one disorder realisation with TEBD and measure at every grid time.
 
@@ -57,12 +71,28 @@ def run_tebd(
         The realisation's on-site potential.
     on_progress : callable, optional
         Called with a :class:`Progress` after each measurement.
+    checkpoint : path, optional
+        Checkpoint file. If it holds a valid checkpoint of this very run (same parameters
+        and disorder, see :mod:`mblbath.checkpoint`) the evolution resumes from it; the state
+        is saved there at a measurement time when ``checkpoint_every_s`` seconds have passed
+        since the last save, and whenever ``should_stop`` turns true.
+    checkpoint_every_s : float
+        Minimal wall time between two periodic checkpoints (0: at every measurement).
+    should_stop : callable, optional
+        Polled after every Trotter step; when it returns True the state is checkpointed and
+        :class:`Interrupted` is raised.
 
     Returns
     -------
     dict
         ``times`` (T,), ``n_d``, ``n_c`` (T, L), ``C_dd`` (T, L, L), ``S`` (T, L-1),
         ``chi`` (T, L-1), ``trunc_err`` (T,) accumulated discarded weight.
+
+    Notes
+    -----
+    A resumed run performs exactly the same floating-point operations as an uninterrupted
+    one (TeNPy's TEBD applies each Trotter step independently), so its results agree to
+    round-off.
     """
     eps = np.asarray(eps, dtype=float)
     if eps.shape != (params.L,):
@@ -70,7 +100,16 @@ def run_tebd(
     times = params.times()
     steps = np.rint(times / params.dt).astype(np.int64)
     model = BathModel({"L": params.L, "eps": eps, "U": params.U, "td": params.td, "tc": params.tc})
-    psi = initial_mps(model, params.d_residue, params.c0)
+    key = run_key(params, eps)
+    state = load_checkpoint(checkpoint, key) if checkpoint is not None else None
+    if state is None:
+        psi = initial_mps(model, params.d_residue, params.c0)
+        out: dict[str, list] = {k: [] for k in _KEYS}
+        done, k_next, trunc, elapsed0 = 0, 0, None, 0.0
+    else:
+        psi, out, done = state["psi"], state["out"], state["done"]
+        k_next, trunc, elapsed0 = state["k_next"], state["trunc_err"], state["elapsed"]
+        log.info("resuming from %s at t = %.4g", checkpoint, done * params.dt)
     engine = TEBDEngine(
         psi,
         model,
@@ -81,16 +120,35 @@ def run_tebd(
             "trunc_params": {"chi_max": params.chi_max, "svd_min": params.svd_min},
         },
     )
-    out: dict[str, list] = {k: [] for k in ("n_d", "n_c", "C_dd", "S", "chi", "trunc_err")}
-    done = 0
-    start = _time.perf_counter()
-    for k, n in enumerate(steps):
-        if n > done:
-            engine.options["N_steps"] = int(n - done)
-            engine.run()
-            done = int(n)
-        for key, val in measure(psi).items():
-            out[key].append(val)
+    if trunc is not None:
+        engine.trunc_err = trunc
+    start = _time.perf_counter() - elapsed0
+    last_save = _time.perf_counter()
+
+    def save() -> None:
+        save_checkpoint(
+            checkpoint,
+            key,
+            {
+                "psi": psi,
+                "out": out,
+                "done": done,
+                "k_next": k,
+                "trunc_err": engine.trunc_err,
+                "elapsed": _time.perf_counter() - start,
+            },
+        )
+
+    for k in range(k_next, len(steps)):
+        while done < steps[k]:
+            if should_stop is not None and should_stop():
+                if checkpoint is not None:
+                    save()
+                raise Interrupted(f"stopped at t = {done * params.dt:.4g}")
+            engine.run()  # one Trotter step (N_steps = 1)
+            done += 1
+        for name, val in measure(psi).items():
+            out[name].append(val)
         out["trunc_err"].append(float(engine.trunc_err.eps))
         if on_progress is not None:
             on_progress(
@@ -104,6 +162,12 @@ def run_tebd(
                     elapsed=_time.perf_counter() - start,
                 )
             )
-    result = {k: np.asarray(v) for k, v in out.items()}
+        if checkpoint is not None and k + 1 < len(steps):
+            if _time.perf_counter() - last_save >= checkpoint_every_s:
+                k += 1  # the state is complete up to measurement k
+                save()
+                k -= 1
+                last_save = _time.perf_counter()
+    result = {name: np.asarray(v) for name, v in out.items()}
     result["times"] = times
     return result

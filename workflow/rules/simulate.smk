@@ -9,12 +9,15 @@ rule tebd:
         "benchmarks/tebd/{numerics}/L{L}/U{U}/seed{seed}.tsv"
     params:
         flags=run_flags,
+        # Outside the declared outputs: Snakemake never deletes it when a job dies.
+        checkpoint="results/checkpoints/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
-        " --disorder {input.disorder} --no-progress --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --checkpoint {params.checkpoint} --no-progress"
+        " --out {output.nc} 2>> {log}"
 
 
 rule exact:
