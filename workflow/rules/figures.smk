@@ -5,7 +5,7 @@ def _figure_rule_inputs(kinds):
 
 FIGURE_KINDS = {
     "fig1": ("agg", "nc_fit", "lc_fit"),
-    "fig2": ("agg", "lc_fit", "ent_fit"),
+    "fig2": ("agg", "nc_fit", "lc_fit", "ent_fit"),
     "fig3": ("agg", "ld_fit"),
     "fig4": ("agg", "nc_fit", "ent_fit"),
     "criterion": ("criterion",),

@@ -1,0 +1,183 @@
+"""Fig. 4: entanglement spreading (largest U, paper U = 12; largest L).
+
+(a) S(i, t) vs log t for several cuts i at distances 0, ~L/8, ~L/4, ~3L/8 from the centre,
+with the phenomenological Eq. (5) dashed and the Anderson (U = 0) entropy of the central
+cut dotted grey. (b) S vs |i - L/2| at several times (colour = time), Eq. (5) dashed.
+
+Cut positions: the cut of bond b (between sites b-1 and b) sits at i = b - 1/2, so its
+distance from the c-boson's initial site c_site (= L/2) is x = b - 1/2 - c_site, a
+half-integer. In (b) the profile is symmetrised: the value at |x| is the mean of the two
+cuts at +-x, which carry the same physics up to the small asymmetry of the density wave;
+their errors are combined in quadrature.
+
+Data: ``ent_fit`` (S_mean, S_err, S_model); without it S is averaged from ``agg`` and
+Eq. (5) is not drawn. Bands: standard error over disorder realisations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from . import style
+from .data import (
+    Bundle,
+    c_site_of,
+    cut_x,
+    largest_u,
+    mean_sem,
+    nearest_index,
+    seed_valid,
+    sel_u,
+    status_strings,
+    var,
+)
+from .fig1 import pick_times
+
+__all__ = ["plot", "entropy_tables", "symmetrise", "cuts"]
+
+
+def entropy_tables(b: Bundle, L: int, U: float):
+    """``(time, bond, S, S_err, S_model | None)`` as numpy arrays (time, bond); None if absent."""
+    ent = b.ent_fit.get(L)
+    if ent is not None and sel_u(var(ent, "S_mean"), U) is not None:
+        f = sel_u(ent, U)
+        S = f["S_mean"].transpose("time", "bond")
+        err = f.get("S_err")
+        E = err.transpose("time", "bond").values if err is not None else np.full(S.shape, np.nan)
+        mod = f.get("S_model")
+        M = mod.transpose("time", "bond").values.astype(float) if mod is not None else None
+        if M is not None and not np.any(np.isfinite(M)):
+            M = None
+        return S["time"].values, S["bond"].values, S.values.astype(float), E, M
+    agg = b.agg.get(L)
+    if agg is None or sel_u(var(agg, "S"), U) is None:
+        return None
+    valid = seed_valid(agg, b.exclude_unconverged)
+    m, e, _ = mean_sem(sel_u(agg["S"], U), "seed", sel_u(valid, U) if valid is not None else None)
+    m = m.transpose("time", "bond")
+    return m["time"].values, m["bond"].values, m.values, e.transpose("time", "bond").values, None
+
+
+def symmetrise(x: np.ndarray, y: np.ndarray, e: np.ndarray | None = None):
+    """Fold a profile over the centre: at d = |x| the mean of the cuts at +-x (NaN ignored)."""
+    d = np.round(np.abs(np.asarray(x, dtype=float)), 6)
+    ds = np.unique(d)
+    ys, es = [], []
+    for v in ds:
+        k = np.flatnonzero(np.isclose(d, v))
+        ys.append(np.nanmean(y[k]) if np.any(np.isfinite(y[k])) else np.nan)
+        if e is not None:
+            ek = e[k][np.isfinite(e[k])]
+            es.append(np.sqrt(np.sum(ek**2)) / len(k) if ek.size else np.nan)
+    return ds, np.asarray(ys), (np.asarray(es) if e is not None else None)
+
+
+def cuts(x: np.ndarray, L: int, n: int = 4) -> list[int]:
+    """Indices of the cuts with x >= 0 closest to 0, L/8, L/4, 3L/8 (distinct)."""
+    x = np.asarray(x, dtype=float)
+    out: list[int] = []
+    for k in range(n):
+        j = int(np.argmin(np.where(x >= 0, np.abs(x - k * L / 8.0), np.inf)))
+        if j not in out:
+            out.append(j)
+    return out
+
+
+def _panel_a(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
+    xlabel, ylabel = style.T_LABEL, r"$S(i, t)$"
+    tab = entropy_tables(b, L, U) if (L is not None and U is not None) else None
+    if tab is None:
+        style.empty_panel(ax, "no entanglement data (ent_fit or agg)", xlabel, ylabel)
+        return
+    t, bond, S, E, M = tab
+    x = cut_x(bond, c_site_of(b, L))
+    m = t > 0
+    for k, j in enumerate(cuts(x, L)):
+        col = f"C{k}"
+        ax.plot(t[m], S[m, j], color=col, marker="o", ms=1.8, lw=0.9, label=rf"$i-L/2={x[j]:g}$")
+        style.band(ax, t[m], S[m, j], E[m, j], col)
+        if M is not None:
+            ax.plot(t[m], M[m, j], color=col, ls="--", lw=0.9)
+    ref = entropy_tables(b, L, 0.0)
+    handles, _ = ax.get_legend_handles_labels()
+    if M is not None:
+        handles.append(style.dashed_handle("Eq. (5)", "0.3"))
+    if ref is not None:
+        t0, bond0, S0 = ref[0], ref[1], ref[2]
+        j0 = int(np.argmin(np.abs(bond0 - bond[cuts(x, L)[0]])))
+        (h,) = ax.plot(
+            t0[t0 > 0], S0[t0 > 0, j0], color=style.U0_COLOR, ls=":", lw=1.0, label=r"$U=0$, centre"
+        )
+        handles.append(h)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(rf"$U={U:g}$, $L={L}$", loc="right", fontsize=7)
+    ax.legend(handles=handles, loc="upper left")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(min(lo, 0), hi + 0.35 * (hi - lo))  # head room for the legend
+    notes = []
+    if M is None:
+        notes.append(_why_no_model(b, L, U))
+    if ref is None:
+        notes.append("U = 0 not in config")
+    if notes:
+        style.note(ax, "; ".join(notes), where="top right")
+
+
+def _why_no_model(b: Bundle, L: int, U: float) -> str:
+    ent = b.ent_fit.get(L)
+    if ent is None:
+        return "no Eq. (5) fit file (ent_fit)"
+    st = sel_u(var(ent, "status"), U)
+    reason = str(status_strings(st).ravel()[0]) if st is not None else "missing"
+    return f"Eq. (5) not available: {reason}"
+
+
+def _panel_b(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
+    xlabel, ylabel = r"$|i - L/2|$", r"$S(i, t)$"
+    tab = entropy_tables(b, L, U) if (L is not None and U is not None) else None
+    if tab is None:
+        style.empty_panel(ax, "no entanglement data (ent_fit or agg)", xlabel, ylabel)
+        return
+    t, bond, S, E, M = tab
+    fin = np.isfinite(S).any(axis=1)
+    times = pick_times(np.where(fin, t, np.nan), n=5, t_min=1.0)
+    if not times:
+        style.empty_panel(ax, "no finite S at t > 0", xlabel, ylabel)
+        return
+    colors, norm = style.time_colors(times)
+    x = cut_x(bond, c_site_of(b, L))
+    for tt, col in zip(times, colors, strict=True):
+        it = nearest_index(t, tt)
+        d, y, e = symmetrise(x, S[it], E[it])
+        ax.plot(d, y, color=col, marker="o", ms=2.0, lw=0.9)
+        style.band(ax, d, y, e, col)
+        if M is not None:
+            dm, ym, _ = symmetrise(x, M[it])
+            ax.plot(dm, ym, color=col, ls="--", lw=0.9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0, np.abs(x).max() + 0.3)
+    ax.set_title(rf"$U={U:g}$, $L={L}$", loc="right", fontsize=7)
+    if M is not None:
+        ax.legend(handles=[style.dashed_handle("Eq. (5)", "0.3")], loc="upper right")
+    else:
+        style.note(ax, _why_no_model(b, L, U), where="top")
+    style.time_colorbar(ax, norm)
+
+
+def plot(b: Bundle) -> Figure:
+    """Draw Fig. 4 from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    fig = style.new_figure(style.TEXT_WIDTH, 2.7)
+    axes = fig.subplots(1, 2)
+    U = largest_u(b.u_all())
+    sizes = b.sizes("ent_fit", "agg")
+    L = max(sizes) if sizes else None
+    _panel_a(axes[0], b, L, U)
+    _panel_b(axes[1], b, L, U)
+    for ax, letter in zip(axes, "ab", strict=True):
+        style.panel_label(ax, letter)
+    return fig
