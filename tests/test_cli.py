@@ -85,3 +85,23 @@ def test_bad_input_stops_before_computation(tmp_path, monkeypatch, capsys, flags
     err = capsys.readouterr().err
     assert name in err, err
     assert not (tmp_path / "x.nc").exists()
+
+
+def test_run_file_of_another_schema_is_rejected_clearly(tmp_path, run_file, capsys):
+    ds = xr.load_dataset(run_file)
+    ds.attrs["schema_version"] = 0
+    old = tmp_path / "old.nc"
+    ds.to_netcdf(old)
+    with pytest.raises(SystemExit) as exc:
+        main(["aggregate", str(old), "--out", str(tmp_path / "agg.nc")])
+    assert exc.value.code == 2
+    assert "schema_version" in capsys.readouterr().err
+
+
+def test_unreadable_run_file_is_rejected_clearly(tmp_path, capsys):
+    bad = tmp_path / "bad.nc"
+    bad.write_text("not netCDF")
+    with pytest.raises(SystemExit) as exc:
+        main(["aggregate", str(bad), "--out", str(tmp_path / "agg.nc")])
+    assert exc.value.code == 2
+    assert "bad.nc" in capsys.readouterr().err

@@ -129,6 +129,14 @@ def test_smoke_run_and_incremental_reruns(workdir):
     n_runs = len(list((workdir / "results" / "runs").rglob("seed*.nc")))
     assert n_runs == len(cfg["sweep"]["L"]) * len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
 
+    # Snakemake's HTML report: every figure, its caption, the claims table.
+    snakemake(
+        "--configfile", "config/smoke.yaml", "--report", "results/report/report.html", cwd=workdir
+    )
+    html = (workdir / "results" / "report" / "report.html").read_text(errors="replace")
+    for name in ("fig1.pdf", "fig2.pdf", "fig3.pdf", "fig4.pdf", "criterion.pdf", "claims.md"):
+        assert name in html, name
+
     # Nothing left to do.
     proc = snakemake("-n", "--configfile", "config/smoke.yaml", cwd=workdir)
     assert "Nothing to be done" in proc.stdout + proc.stderr

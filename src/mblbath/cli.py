@@ -468,9 +468,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("tenpy").setLevel(logging.WARNING)
+    from .io import RunFileError
+
     try:
         return _COMMANDS[args.command](args)
-    except ConfigError as exc:
+    except (ConfigError, RunFileError) as exc:
         parser.exit(2, f"mblbath {args.command}: error: {exc}\n")
 
 

@@ -39,7 +39,13 @@ __all__ = [
     "run_dataset",
     "write_atomic",
     "open_run",
+    "RunFileError",
 ]
+
+
+class RunFileError(ValueError):
+    """A result file is missing, unreadable, or of another schema version."""
+
 
 SCHEMA_VERSION = 1
 
@@ -191,10 +197,13 @@ def write_atomic(ds: xr.Dataset, path: str | os.PathLike) -> Path:
 
 def open_run(path: str | os.PathLike) -> xr.Dataset:
     """Open a run file and check it is one of ours, of the current schema version."""
-    ds = xr.load_dataset(path, engine="netcdf4")
+    try:
+        ds = xr.load_dataset(path, engine="netcdf4")
+    except (OSError, ValueError) as exc:
+        raise RunFileError(f"{path}: cannot be read as netCDF ({exc})") from None
     version = ds.attrs.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise ValueError(
+        raise RunFileError(
             f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}; "
             "rerun it with this version of mblbath"
         )
