@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import xarray as xr
 
+from .config import MODEL_KEYS, NUMERIC_KEYS
 from .io import open_run, provenance
 
 __all__ = ["SHARED_ATTRS", "aggregate_runs", "check_disorder", "disorder_mean"]
@@ -20,20 +21,9 @@ __all__ = ["SHARED_ATTRS", "aggregate_runs", "check_disorder", "disorder_mean"]
 #: Attributes that must be identical in every run of one aggregate.
 SHARED_ATTRS = (
     "L",
-    "W",
-    "td",
-    "tc",
-    "d_residue",
-    "c_site",
+    *MODEL_KEYS,
     "master_seed",
-    "chi_max",
-    "dt",
-    "order",
-    "svd_min",
-    "t_max",
-    "t_first",
-    "n_per_decade",
-    "trunc_err_max",
+    *NUMERIC_KEYS,
     "numerics",
     "method",
     "schema_version",

@@ -32,6 +32,8 @@ __all__ = [
     "numerics_name",
     "time_grid",
     "config_hash",
+    "MODEL_KEYS",
+    "NUMERIC_KEYS",
     "RunParams",
     "run_params",
     "run_table",
@@ -200,6 +202,20 @@ def config_hash(cfg: dict) -> str:
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
+#: Config keys of ``model`` and ``numerics`` that one run depends on (RunParams fields).
+MODEL_KEYS = ("W", "td", "tc", "d_residue", "c_site")
+NUMERIC_KEYS = (
+    "chi_max",
+    "dt",
+    "order",
+    "svd_min",
+    "t_max",
+    "t_first",
+    "n_per_decade",
+    "trunc_err_max",
+)
+
+
 @dataclass(frozen=True)
 class RunParams:
     """Everything one TEBD (or exact) run depends on. Names follow config and CLI flags."""
@@ -247,19 +263,7 @@ def run_params(**kwargs: Any) -> RunParams:
     The keyword arguments are split into the config sections they belong to, validated with
     :func:`validate_config` (so defaults and error messages are the config's), and returned.
     """
-    sections = {
-        "model": ("W", "td", "tc", "d_residue", "c_site"),
-        "numerics": (
-            "chi_max",
-            "dt",
-            "order",
-            "svd_min",
-            "t_max",
-            "t_first",
-            "n_per_decade",
-            "trunc_err_max",
-        ),
-    }
+    sections = {"model": MODEL_KEYS, "numerics": NUMERIC_KEYS}
     cfg: dict[str, Any] = {"model": {}, "numerics": {}, "sweep": {}}
     for sec, keys in sections.items():
         for k in keys:
@@ -309,19 +313,8 @@ def run_table(cfg: dict) -> list[RunParams]:
                         seed=s,
                         master_seed=cfg["master_seed"],
                         chi_max=chi_max_for(cfg, L),
-                        **{k: m[k] for k in ("W", "td", "tc", "d_residue", "c_site")},
-                        **{
-                            k: n[k]
-                            for k in (
-                                "dt",
-                                "order",
-                                "svd_min",
-                                "t_max",
-                                "t_first",
-                                "n_per_decade",
-                                "trunc_err_max",
-                            )
-                        },
+                        **{k: m[k] for k in MODEL_KEYS},
+                        **{k: n[k] for k in NUMERIC_KEYS if k != "chi_max"},
                     )
                 )
     return runs

@@ -297,21 +297,8 @@ def _inset_xi_vs_L(ax: Axes, b: Bundle, U: float) -> None:
     ins.set_xlabel(r"$L$")
     ins.set_ylabel(r"$\xi_c$", rotation=0, labelpad=4, va="center")
     if not Ls:
-        ins.set_xticks([])
-        ins.set_yticks([])
         msg = "no Eq. (4) fit" + (f":\n{sorted(why)[0]}" if why else "")
-        ins.text(
-            0.5,
-            0.5,
-            msg,
-            transform=ins.transAxes,
-            ha="center",
-            va="center",
-            fontsize=5.5,
-            style="italic",
-            color="0.3",
-            wrap=True,
-        )
+        style.inset_note(ins, msg)
         return
     ins.errorbar(Ls, xi, yerr=err, color="k", marker="o", ms=2.5, lw=0.8, elinewidth=0.7)
     lo = min(x - e for x, e in zip(xi, err, strict=True))
@@ -323,16 +310,7 @@ def _inset_xi_vs_L(ax: Axes, b: Bundle, U: float) -> None:
     ins.set_xticks(Ls)
     ins.yaxis.set_major_locator(MaxNLocator(3))
     if len(Ls) == 1:
-        ins.text(
-            0.5,
-            0.12,
-            "one L only",
-            transform=ins.transAxes,
-            ha="center",
-            fontsize=5.5,
-            style="italic",
-            color="0.3",
-        )
+        style.inset_note(ins, "one L only", y=0.12, clear=False)
 
 
 def plot(b: Bundle) -> Figure:

@@ -169,21 +169,8 @@ def _inset_xi_vs_U(ax: Axes, b: Bundle) -> None:
     if bounds:
         ins.legend(loc="lower left", fontsize=5, handletextpad=0.2, borderaxespad=0.2)
     if drawn == 0 and bounds == 0:
-        ins.set_xticks([])
-        ins.set_yticks([])
         msg = "no Eq. (4) fit" + (f":\n{sorted(why)[0]}" if why else "")
-        ins.text(
-            0.5,
-            0.5,
-            msg,
-            transform=ins.transAxes,
-            ha="center",
-            va="center",
-            fontsize=5.5,
-            style="italic",
-            color="0.3",
-            wrap=True,
-        )
+        style.inset_note(ins, msg)
         return
     ins.set_yscale("log")
     lo, hi = ins.get_ylim()

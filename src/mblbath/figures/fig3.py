@@ -200,20 +200,7 @@ def _inset_diff(ax: Axes, b: Bundle, ld, L: int, xc: np.ndarray, U: float) -> No
         else:
             bad = failure_reason(var(ld, "status"))
             why = "Eq. (4) fits of ell_d failed" + (f":\n{bad}" if bad else "")
-        ins.set_xticks([])
-        ins.set_yticks([])
-        ins.text(
-            0.5,
-            0.5,
-            why,
-            transform=ins.transAxes,
-            ha="center",
-            va="center",
-            fontsize=5.5,
-            style="italic",
-            color="0.3",
-            wrap=True,
-        )
+        style.inset_note(ins, why)
         return
     inf_err = var(ld, "ell_d_inf_err")
     e = np.zeros_like(y)

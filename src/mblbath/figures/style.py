@@ -62,6 +62,7 @@ __all__ = [
     "dashed_handle",
     "plain_log_axis",
     "tidy_log_axes",
+    "inset_note",
     "time_colorbar",
 ]
 
@@ -242,6 +243,25 @@ def note(ax: Axes, text: str, where: str = "center", make_room: bool = True) -> 
         height_pt = pos.height * ax.figure.get_figheight() * 72
         room = min(0.45, (len(lines) * 1.25 * fs + 8) / max(height_pt, 1.0) + 0.03)
         _make_room(ax, room, top=(va == "top"))
+
+
+def inset_note(ins: Axes, text: str, y: float = 0.5, clear: bool = True) -> None:
+    """A small grey note inside an inset (no data to draw); ``clear`` removes its ticks."""
+    if clear:
+        ins.set_xticks([])
+        ins.set_yticks([])
+    ins.text(
+        0.5,
+        y,
+        text,
+        transform=ins.transAxes,
+        ha="center",
+        va="center",
+        fontsize=5.5,
+        style="italic",
+        color="0.3",
+        wrap=True,
+    )
 
 
 def _make_room(ax: Axes, room: float, top: bool) -> None:
