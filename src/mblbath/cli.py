@@ -1,4 +1,4 @@
-"""Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report``.
+"""Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report|estimate``.
 
 Every model and numerical flag has the name of its config key (``--chi-max`` is
 ``numerics.chi_max``) and the config schema's default; ``--config FILE`` takes defaults from
@@ -188,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out-png", type=Path, required=True)
         else:
             p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser(
+        "estimate", help="cost of every TEBD job of a config: runtime, memory, core-hours"
+    )
+    p.add_argument("--configfile", "--config", dest="configfile", type=Path, required=True)
+    p.add_argument(
+        "--max-runtime",
+        type=int,
+        metavar="MINUTES",
+        help="runtime cap of one job (default: $MBLBATH_MAX_RUNTIME_MIN, else 2880)",
+    )
     return parser
 
 
@@ -446,6 +457,13 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_estimate(args) -> int:
+    from .cost import estimate_main
+
+    print(estimate_main(args.configfile, max_runtime=args.max_runtime))
+    return 0
+
+
 _COMMANDS = {
     "run": _cmd_run,
     "exact": _cmd_exact,
@@ -455,6 +473,7 @@ _COMMANDS = {
     "fit": _cmd_fit,
     "figure": _cmd_figure,
     "report": _cmd_report,
+    "estimate": _cmd_estimate,
 }
 
 
@@ -468,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("tenpy").setLevel(logging.WARNING)
+        logging.getLogger("numexpr").setLevel(logging.WARNING)
     from .io import RunFileError
 
     try:

@@ -4,6 +4,7 @@ import json
 from snakemake.utils import validate
 
 import mblbath.config as mc
+from mblbath.cost import tebd_resources
 
 
 validate(config, "../schemas/config.schema.yaml")

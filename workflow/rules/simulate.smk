@@ -12,10 +12,17 @@ rule tebd:
         # Outside the declared outputs: Snakemake never deletes it when a job dies.
         checkpoint="results/checkpoints/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
     threads: 1
+    resources:
+        # From the measured cost model (mblbath.cost); see profiles/slurm/config.yaml.
+        mem_mb=lambda wc, attempt: tebd_resources(config, wc.L, attempt)["mem_mb"],
+        runtime=lambda wc: tebd_resources(config, wc.L)["runtime"],
+        slurm_extra=lambda wc: tebd_resources(config, wc.L)["slurm_extra"],
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        # exec: SLURM's SIGTERM then reaches mblbath (which checkpoints) and the job step
+        # ends only when mblbath has exited; a bash in between would die at once.
+        "exec mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --checkpoint {params.checkpoint} --no-progress"
         " --out {output.nc} 2>> {log}"
 

@@ -1,0 +1,30 @@
+"""``python -m benchmarks NAME [ARGS]``: run one benchmark (``cost``: the TEBD cost model)."""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+_USAGE = (
+    "usage: python -m benchmarks cost [--fit-only | --runs-only | --quick] [--out CSV] [--steps N]"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the named benchmark."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_USAGE)
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name == "cost":
+        from .cost_model import main as cost_main
+
+        return cost_main(rest)
+    print(f"unknown benchmark {name!r}\n{_USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
