@@ -13,7 +13,17 @@ import re
 from pathlib import Path
 
 # mblbath's runtime dependencies (pyproject.toml), plus the figures extra where it is used.
-CORE = ["physics-tenpy", "numpy", "scipy", "xarray", "netCDF4", "pandas", "jsonschema", "PyYAML"]
+CORE = [
+    "physics-tenpy",
+    "numpy",
+    "scipy",
+    "xarray",
+    "netCDF4",
+    "pandas",
+    "jsonschema",
+    "PyYAML",
+    "threadpoolctl",
+]
 ROOTS = {"simulate": CORE, "analysis": CORE, "figures": [*CORE, "matplotlib"]}
 EXTRA = {"simulate": "", "analysis": "", "figures": "[figures]"}
 

@@ -129,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="minimal wall time between periodic checkpoints (default 10; 0: every measurement)",
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="update the bonds of a Trotter layer on N threads (default 1: sequential); "
+        "BLAS gets cores // N threads each",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
 
     p = sub.add_parser("exact", help="exact reference run (sector evolution or free fermions)")
@@ -286,6 +294,8 @@ def _cmd_run(args) -> int:
     params = _params_from_args(args)
     if args.checkpoint_every < 0:
         raise ConfigError("parameter 'checkpoint_every': must be >= 0")
+    if args.threads < 1:
+        raise ConfigError("parameter 'threads': must be >= 1")
     eps = _eps_for(params, args.disorder)
     ckpt = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
     log.info(
@@ -308,6 +318,7 @@ def _cmd_run(args) -> int:
             checkpoint=ckpt,
             checkpoint_every_s=60.0 * args.checkpoint_every,
             should_stop=stop,
+            n_threads=args.threads,
         )
     except Interrupted as exc:
         log.warning("%s; state saved in %s, rerun the same command to resume", exc, ckpt)

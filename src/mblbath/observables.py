@@ -29,7 +29,8 @@ def connected_dd(psi: MPS, n_d: np.ndarray | None = None) -> np.ndarray:
     """C(i, j) = <n_{d,i} n_{d,j}> - <n_{d,i}><n_{d,j}>, the full symmetric L x L matrix."""
     if n_d is None:
         n_d = np.real(psi.expectation_value("Nd"))
-    nn = np.real(psi.correlation_function("Nd", "Nd"))
+    # hermitian=True: TeNPy computes i <= j only and mirrors (half the cost, same numbers).
+    nn = np.real(psi.correlation_function("Nd", "Nd", hermitian=True))
     c = nn - np.outer(n_d, n_d)
     return 0.5 * (c + c.T)
 

@@ -1,0 +1,152 @@
+"""Benchmark 5: parallel bond updates (:class:`mblbath.parallel.ParallelTEBDEngine`).
+
+At L = 30 and chi in {128, 256, 512} (saturated states, see :mod:`benchmarks.perf._common`),
+Trotter order 2, dt = 0.05, three engines evolve copies of the same state:
+
+- ``seq1``: the sequential TeNPy code path with one BLAS thread
+  (``ParallelTEBDEngine(n_threads=1, blas_threads=1)`` is exactly ``TEBDEngine`` plus the
+  BLAS limit);
+- ``seqB``: plain :class:`~tenpy.algorithms.tebd.TEBDEngine` with BLAS on all cores (what
+  :func:`mblbath.evolve.run_tebd` does today when OpenBLAS is left at its default);
+- ``par``: ``ParallelTEBDEngine(n_threads=T, blas_threads=1)``, T = ``--threads``.
+
+One warm-up step each, then ``--steps`` rounds, each one step of every engine in turn
+(interleaved, so that load from other processes hits all of them alike). Reported: the
+median wall time per step, CPU time, the speedups ``seq1/par`` and ``seqB/par``, and the
+largest difference between the sequential and parallel states after all steps
+(``n_d``, ``n_c``, bond entropies, accumulated truncation error) -- which should be
+round-off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import numpy as np
+
+from ._common import load_columns, parse_ints, saturated_state, write_csv, write_summary
+
+__all__ = ["NAME", "add_arguments", "run", "main"]
+
+NAME = "parallel_bonds"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Command-line options of this benchmark."""
+    p.add_argument("--L", type=int, default=30)
+    p.add_argument("--chis", type=parse_ints, default=[128, 256, 512])
+    p.add_argument("--steps", type=int, default=3, help="timed steps per engine and chi")
+    p.add_argument("--threads", type=int, default=2, help="bond-update threads")
+    p.add_argument("--dt", type=float, default=0.05)
+    p.add_argument("--order", type=int, default=2)
+
+
+def _observables(psi: Any) -> np.ndarray:
+    return np.concatenate(
+        [
+            np.real(psi.expectation_value("Nd")),
+            np.real(psi.expectation_value("Nc")),
+            np.asarray(psi.entanglement_entropy()),
+        ]
+    )
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Run the benchmark; returns the CSV rows."""
+    from tenpy.algorithms.tebd import TEBDEngine
+
+    from mblbath.parallel import ParallelTEBDEngine, available_cores
+
+    rows = []
+    for chi in args.chis:
+        model, psi0, info = saturated_state(args.L, chi)
+        opts = {
+            "order": args.order,
+            "dt": args.dt,
+            "N_steps": 1,
+            "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
+        }
+        engines = {
+            "seq1": ParallelTEBDEngine(psi0.copy(), model, opts, n_threads=1, blas_threads=1),
+            "seqB": TEBDEngine(psi0.copy(), model, opts),
+            "par": ParallelTEBDEngine(
+                psi0.copy(), model, opts, n_threads=args.threads, blas_threads=1
+            ),
+        }
+        for eng in engines.values():
+            eng.run()  # warm-up: gates
+        load0 = load_columns("load_start_")
+        wall: dict[str, list[float]] = {k: [] for k in engines}
+        cpu: dict[str, list[float]] = {k: [] for k in engines}
+        for _ in range(args.steps):
+            for name, eng in engines.items():
+                c0, w0 = time.process_time(), time.perf_counter()
+                eng.run()
+                wall[name].append(time.perf_counter() - w0)
+                cpu[name].append(time.process_time() - c0)
+        obs = {k: _observables(e.psi) for k, e in engines.items()}
+        d_par = float(np.abs(obs["par"] - obs["seq1"]).max())
+        d_seqB = float(np.abs(obs["seqB"] - obs["seq1"]).max())
+        d_trunc = abs(engines["par"].trunc_err.eps - engines["seq1"].trunc_err.eps)
+        for eng in engines.values():
+            if isinstance(eng, ParallelTEBDEngine):
+                eng.close()
+        t = {k: float(np.median(v)) for k, v in wall.items()}
+        row = {
+            "L": args.L,
+            "chi": chi,
+            "order": args.order,
+            "threads": args.threads,
+            "cores": available_cores(),
+            "steps": args.steps,
+            "t_seq1_s": t["seq1"],
+            "t_seqB_s": t["seqB"],
+            "t_par_s": t["par"],
+            "cpu_seq1_s": float(np.median(cpu["seq1"])),
+            "cpu_seqB_s": float(np.median(cpu["seqB"])),
+            "cpu_par_s": float(np.median(cpu["par"])),
+            "speedup_par_vs_seq1": t["seq1"] / t["par"],
+            "speedup_par_vs_seqB": t["seqB"] / t["par"],
+            "max_diff_par_seq1": d_par,
+            "max_diff_seqB_seq1": d_seqB,
+            "diff_trunc_err": d_trunc,
+            "trunc_err_eps": float(engines["seq1"].trunc_err.eps),
+            "walls_seq1": ";".join(f"{x:.3f}" for x in wall["seq1"]),
+            "walls_par": ";".join(f"{x:.3f}" for x in wall["par"]),
+            "state_saturation": info["saturation"],
+            **load0,
+            **load_columns(),
+        }
+        rows.append(row)
+        print(
+            f"L={args.L} chi={chi}: seq(1 BLAS) {t['seq1']:.3f} s, seq(BLAS all) "
+            f"{t['seqB']:.3f} s, {args.threads} bond threads {t['par']:.3f} s -> "
+            f"{row['speedup_par_vs_seq1']:.2f}x; max|diff| = {d_par:.1e} "
+            f"(load {row['load1']})",
+            flush=True,
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.perf parallel [options]``."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.perf parallel", description=__doc__)
+    add_arguments(p)
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    rows = run(args)
+    path = write_csv(NAME, rows)
+    parts = [
+        f"chi={r['chi']}: {r['speedup_par_vs_seq1']:.2f}x ({r['t_seq1_s']:.3f} -> "
+        f"{r['t_par_s']:.3f} s, diff {r['max_diff_par_seq1']:.0e})"
+        for r in rows
+    ]
+    write_summary(
+        NAME,
+        f"{args.threads} bond threads vs 1 (L={args.L}, order {args.order}): "
+        + "; ".join(parts)
+        + f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
+    )
+    return 0
