@@ -234,3 +234,30 @@ def write_summary(name: str, line: str) -> str:
 def fmt_list(values: Iterable[Any]) -> str:
     """``[1, 2]`` -> ``"1,2"``."""
     return ",".join(str(v) for v in values)
+
+
+def bench_main(
+    name: str,
+    command: str,
+    doc: str | None,
+    add_arguments: Callable[[Any], None],
+    run: Callable[[Any], list[dict[str, Any]]],
+    summarize: Callable[[Any, list[dict[str, Any]]], str],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """The shared ``main`` of a benchmark: parse options, run, write the CSV and the summary
+    line (with wall time, load average and the CSV's name appended)."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog=f"python -m benchmarks.perf {command}", description=doc)
+    add_arguments(p)
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    rows = run(args)
+    path = write_csv(name, rows)
+    write_summary(
+        name,
+        summarize(args, rows)
+        + f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
+    )
+    return 0

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import load_columns, parse_ints, saturated_state, write_csv, write_summary
+from ._common import bench_main, load_columns, parse_ints, saturated_state
 
 __all__ = ["NAME", "add_arguments", "run", "main", "perf_fractions", "cprofile_fractions"]
 
@@ -231,22 +231,22 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.perf blas [options]``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.perf blas", description=__doc__)
-    add_arguments(p)
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    if os.environ.get("OPENBLAS_CORETYPE"):
-        print(f"note: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} (left as is)")
-    rows = run(args)
-    path = write_csv(NAME, rows)
+    return bench_main(NAME, "blas", __doc__, add_arguments, _run_noted, _summary, argv)
+
+
+def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
+    """The one-line summary of this benchmark's rows."""
     parts = []
     for r in rows:
         perf_txt = f"perf {r['perf_blas_incl']:.0%}" if "perf_blas_incl" in r else "perf n/a"
         parts.append(f"chi={r['chi']}: {perf_txt}, cProfile {r['cprof_blas_lapack']:.0%}")
-    write_summary(
-        NAME,
+    return (
         f"share of TEBD time in BLAS/LAPACK (L={args.L}, order {args.order}, 1 thread): "
         + "; ".join(parts)
-        + f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
     )
-    return 0
+
+
+def _run_noted(args: argparse.Namespace) -> list[dict[str, Any]]:
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        print(f"note: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} (left as is)")
+    return run(args)

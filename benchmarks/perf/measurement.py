@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import load_columns, parse_ints, saturated_state, write_csv, write_summary
+from ._common import bench_main, load_columns, parse_ints, saturated_state
 
 __all__ = ["NAME", "add_arguments", "run", "main", "count_contractions"]
 
@@ -165,22 +165,19 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.perf measure [options]``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.perf measure", description=__doc__)
-    add_arguments(p)
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    rows = run(args)
-    path = write_csv(NAME, rows)
+    return bench_main(NAME, "measure", __doc__, add_arguments, run, _summary, argv)
+
+
+def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
+    """The one-line summary of this benchmark's rows."""
     cost = {r["what"]: r for r in rows if r["table"] == "cost"}
     sc = [r for r in rows if r["table"] == "scaling"][-1]
-    write_summary(
-        NAME,
+    return (
         f"L={args.L} chi={args.chi}: measure() {cost['measure']['wall_s']:.2f} s = "
         f"{cost['measure']['vs_step_o2']:.2f} order-2 / {cost['measure']['vs_step_o4']:.2f} "
         f"order-4 steps (C_dd {cost['C_dd']['wall_s']:.2f} s, hermitian C_dd "
         f"{cost['C_dd_fast']['wall_s']:.2f} s, entropies {cost['entropies']['wall_s'] * 1e3:.1f}"
         f" ms); contractions ~ L^{sc['exponent_contractions_C_dd']:.2f} (C_dd), "
         f"L^{sc['exponent_contractions_densities']:.2f} (densities), 0 (entropies)"
-        f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
+        f""
     )
-    return 0

@@ -36,7 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from ._common import U_BENCH, W_BENCH, bench_model, load_columns, write_csv, write_summary
+from ._common import (
+    U_BENCH,
+    W_BENCH,
+    bench_main,
+    bench_model,
+    load_columns,
+)
 
 __all__ = ["NAME", "add_arguments", "run", "main", "full_run", "bare_loop"]
 
@@ -190,15 +196,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.perf overhead [options]``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.perf overhead", description=__doc__)
-    add_arguments(p)
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    rows = run(args)
-    path = write_csv(NAME, rows)
+    return bench_main(NAME, "overhead", __doc__, add_arguments, run, _summary, argv)
+
+
+def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
+    """The one-line summary of this benchmark's rows."""
     r = {row["variant"]: row for row in rows}
-    write_summary(
-        NAME,
+    return (
         f"full run / bare TeNPy loop (L={args.L}, chi={args.chi}, order {args.order}, "
         f"t_max={args.t_max:g}, {r['full']['n_times']} measurements): "
         f"x{r['full']['ratio_vs_bare']:.3f} "
@@ -207,6 +211,5 @@ def main(argv: list[str] | None = None) -> int:
         f"(CPU x{r['full']['cpu_ratio_vs_bare_merged']:.3f}); checkpoint at every measurement: "
         f"x{r['full_ckpt0']['ratio_vs_bare']:.3f}; full == bare to "
         f"{r['full']['max_diff_full_vs_bare']:.0e}"
-        f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
+        f""
     )
-    return 0

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import load_columns, parse_ints, saturated_state, write_csv, write_summary
+from ._common import bench_main, load_columns, parse_ints, saturated_state
 
 __all__ = ["NAME", "add_arguments", "run", "main"]
 
@@ -132,21 +132,14 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.perf parallel [options]``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.perf parallel", description=__doc__)
-    add_arguments(p)
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    rows = run(args)
-    path = write_csv(NAME, rows)
+    return bench_main(NAME, "parallel", __doc__, add_arguments, run, _summary, argv)
+
+
+def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
+    """The one-line summary of this benchmark's rows."""
     parts = [
         f"chi={r['chi']}: {r['speedup_par_vs_seq1']:.2f}x ({r['t_seq1_s']:.3f} -> "
         f"{r['t_par_s']:.3f} s, diff {r['max_diff_par_seq1']:.0e})"
         for r in rows
     ]
-    write_summary(
-        NAME,
-        f"{args.threads} bond threads vs 1 (L={args.L}, order {args.order}): "
-        + "; ".join(parts)
-        + f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
-    )
-    return 0
+    return f"{args.threads} bond threads vs 1 (L={args.L}, order {args.order}): " + "; ".join(parts)

@@ -41,18 +41,16 @@ average. With ``--threads 1,2`` the two-core comparison is added (twice the run 
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
 import numpy as np
 
 from ._common import (
+    bench_main,
     load_columns,
     median_time,
     parse_ints,
     saturated_state,
-    write_csv,
-    write_summary,
 )
 
 __all__ = ["NAME", "add_arguments", "run", "main", "quimb_hamiltonian", "to_quimb", "densities"]
@@ -242,23 +240,19 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.perf quimb [options]``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.perf quimb", description=__doc__)
-    add_arguments(p)
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    rows = run(args)
-    path = write_csv(NAME, rows)
+    return bench_main(NAME, "quimb", __doc__, add_arguments, run, _summary, argv)
+
+
+def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
+    """The one-line summary of this benchmark's rows."""
     parts = [
         f"chi={r['chi']}/{r['cores']}c: {r['speedup_vs_quimb']:.1f}x "
         f"({r['t_ours_s']:.3f} vs {r['t_quimb_s']:.2f} s)"
         for r in rows
     ]
-    write_summary(
-        NAME,
+    return (
         f"TEBD step L={args.L} order 2, ours vs quimb dense: "
         + "; ".join(parts)
         + f"; product-state agreement max|dn| = "
         f"{max(rows[0]['agree_product_dn_d'], rows[0]['agree_product_dn_c']):.1e}"
-        + f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
     )
-    return 0

@@ -39,7 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from ._common import U_BENCH, bench_model, load_columns, parse_ints, write_csv, write_summary
+from ._common import (
+    U_BENCH,
+    bench_main,
+    bench_model,
+    load_columns,
+    parse_ints,
+)
 
 __all__ = ["NAME", "add_arguments", "run", "main", "quspin_problem"]
 
@@ -254,12 +260,11 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.perf quspin [options]``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.perf quspin", description=__doc__)
-    add_arguments(p)
-    args = p.parse_args(argv)
-    t0 = time.perf_counter()
-    rows = run(args)
-    path = write_csv(NAME, rows)
+    return bench_main(NAME, "quspin", __doc__, add_arguments, run, _summary, argv)
+
+
+def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
+    """The one-line summary of this benchmark's rows."""
     parts = []
     for r in rows:
         txt = (
@@ -271,10 +276,6 @@ def main(argv: list[str] | None = None) -> int:
         if "t_quspin_entropy_one_bond_s" in r:
             txt += f", QuSpin S one bond {r['t_quspin_entropy_one_bond_s']:.1f} s"
         parts.append(txt)
-    write_summary(
-        NAME,
-        f"exact sector evolution, {rows[0]['n_times']} times to t={args.t_max:g}: "
-        + "; ".join(parts)
-        + f" [{time.perf_counter() - t0:.0f} s, load {rows[-1]['load1']}] -> {path.name}",
+    return f"exact sector evolution, {rows[0]['n_times']} times to t={args.t_max:g}: " + "; ".join(
+        parts
     )
-    return 0
