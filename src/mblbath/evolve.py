@@ -134,7 +134,8 @@ def run_tebd(
     start = _time.perf_counter() - elapsed0
     last_save = _time.perf_counter()
 
-    def save() -> None:
+    def save(k_next: int) -> None:
+        """Checkpoint the state: evolved ``done`` steps, measured up to ``k_next - 1``."""
         save_checkpoint(
             checkpoint,
             key,
@@ -142,7 +143,7 @@ def run_tebd(
                 "psi": psi,
                 "out": out,
                 "done": done,
-                "k_next": k,
+                "k_next": k_next,
                 "trunc_err": engine.trunc_err,
                 "elapsed": _time.perf_counter() - start,
             },
@@ -153,7 +154,7 @@ def run_tebd(
             while done < steps[k]:
                 if should_stop is not None and should_stop():
                     if checkpoint is not None:
-                        save()
+                        save(k)
                     raise Interrupted(f"stopped at t = {done * params.dt:.4g}")
                 engine.run()  # one Trotter step (N_steps = 1)
                 done += 1
@@ -174,9 +175,7 @@ def run_tebd(
                 )
             if checkpoint is not None and k + 1 < len(steps):
                 if _time.perf_counter() - last_save >= checkpoint_every_s:
-                    k += 1  # the state is complete up to measurement k
-                    save()
-                    k -= 1
+                    save(k + 1)
                     last_save = _time.perf_counter()
     finally:
         if n_threads > 1:
