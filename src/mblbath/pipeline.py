@@ -45,24 +45,20 @@ def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Pa
         ds = fits.fit_lc(nc, an["fit_t_min"], int(nc.attrs["L"]))
     else:
         data = _need(agg, "--agg", what)
-        if an["exclude_unconverged"] and "converged" in data:
-            keep = data["converged"] == 1
-            for name in list(data.data_vars):
-                if {"U", "seed"} <= set(data[name].dims) and "time" in data[name].dims:
-                    data[name] = data[name].where(keep)
+        # The fits skip runs flagged converged = 0 themselves and record that they did.
+        skip = {"exclude_unconverged": an["exclude_unconverged"]}
         if what == "nc":
-            ds = fits.fit_nc(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"])
+            ds = fits.fit_nc(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"], **skip)
         elif what == "ld":
-            ds = fits.fit_ld(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"])
+            ds = fits.fit_ld(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"], **skip)
         elif what == "entanglement":
             nc = _need(nc_fit, "--nc-fit", what)
             t_ent = an["t_ent"] if an["t_ent"] is not None else float(data["time"].values[-1])
-            ds = fits.fit_entanglement(data, nc, an["fit_t_min"], t_ent)
+            ds = fits.fit_entanglement(data, nc, an["fit_t_min"], t_ent, **skip)
         else:
             raise ValueError(f"unknown fit {what!r}")
         for key in ("n_runs", "n_missing", "n_unconverged", "numerics"):
             if key in data.attrs:
                 ds.attrs[f"input_{key}"] = data.attrs[key]
-        ds.attrs["exclude_unconverged"] = int(an["exclude_unconverged"])
     ds.attrs.update(provenance(config_hash(cfg)))
     return write_atomic(ds, out)
