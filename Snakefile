@@ -13,6 +13,9 @@
 #   results/figures/{name}.{pdf,png}               fig1..fig4, criterion, validation
 #   results/report/claims.md                       each claim: paper vs measured
 # Logs mirror results under logs/<rule>/..., benchmarks under benchmarks/<rule>/...
+#
+# With --keep-going, failed runs do not hold the rest back: a partial pass builds the
+# aggregates, fits, figures and report from the runs that exist (workflow/rules/partial.smk).
 
 from snakemake.utils import min_version
 
@@ -29,6 +32,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/partial.smk"
 
 
 rule all:

@@ -28,6 +28,7 @@ from mblbath.report import (
     claim_xi_c_exceeds_L,
     claim_xi_c_size_independent,
     evaluate_claims,
+    missing_runs,
     render_markdown,
     write_claims,
 )
@@ -222,3 +223,24 @@ def test_report_captions_are_valid_rst():
             text, settings_overrides={"warning_stream": err, "report_level": 2}
         )
         assert not err.getvalue(), f"{path.name}: {err.getvalue()}"
+
+
+def test_missing_runs_are_listed_and_counted():
+    """Runs without data are named in the header and counted per (L, U)."""
+    b = _bundle()  # synthetic aggregates: the last seed of U = 0 is missing at every L
+    assert missing_runs(b) == [(12, 0.0, 2), (18, 0.0, 2)]
+    agg = b.agg[12]
+    for name in [v for v in agg.data_vars if {"U", "seed"} <= set(agg[v].dims)]:
+        if agg[name].dtype.kind == "f":
+            agg[name].loc[{"U": 2.5, "seed": 1}] = np.nan
+    assert missing_runs(b) == [(12, 0.0, 2), (12, 2.5, 1), (18, 0.0, 2)]
+    md = render_markdown(evaluate_claims(b), b, {})
+    assert "**Missing runs (3)**" in md and "L=12 U=2.5 seed 1" in md
+    row = [line for line in md.splitlines() if line.startswith("| 12 | 2.5 |")]
+    assert row and row[0].split("|")[3:5] == [" 2 ", " 1 "]  # runs, missing
+
+    for L in b.agg:
+        b.agg[L] = make_agg(L, (0.0, 2.5, 12.0), n_seeds=3, missing_run=False)
+    assert missing_runs(b) == []
+    md = render_markdown(evaluate_claims(b), b, {})
+    assert "Every run of the sweep is present." in md and "Missing runs" not in md

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import xarray as xr
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +50,8 @@ def planned_outputs(dry_run_output: str, rule: str) -> list[str]:
     return outs
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    """A copy of the tracked repository (plus uncommitted tracked changes)."""
-    dest = tmp_path_factory.mktemp("repo")
+def copy_repo(dest: Path) -> Path:
+    """Copy the tracked repository (plus uncommitted and untracked, not ignored files)."""
     files = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -66,6 +65,12 @@ def workdir(tmp_path_factory) -> Path:
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
     return dest
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A copy of the repository for the smoke run."""
+    return copy_repo(tmp_path_factory.mktemp("repo"))
 
 
 def write_config(workdir: Path, name: str, **changes) -> Path:
@@ -167,3 +172,59 @@ def test_smoke_run_and_incremental_reruns(workdir):
     outs = planned_outputs(proc.stdout, "tebd")
     assert len(outs) == n_runs
     assert all(f"chi{cfg['numerics']['chi_max'] * 2}_" in p for p in outs)
+
+
+@pytest.mark.slow
+def test_failed_run_with_keep_going_still_gives_aggregate_and_report(tmp_path):
+    """One TEBD job fails: the other runs, the aggregates, fits, figures and report are made.
+
+    The failure is real, not mocked: the run's checkpoint path is a directory, so
+    ``mblbath run`` dies reading it (as on a broken file system). Afterwards the
+    obstacle is removed and a plain rerun computes exactly that run and what depends on it.
+    """
+    work = copy_repo(tmp_path / "repo")
+    smoke = yaml.safe_load((work / "config" / "smoke.yaml").read_text())
+    # The smallest size only (half the smoke run's cost); the aggregate of one L is at stake.
+    config = write_config(work, "one_size", sweep__L=[min(smoke["sweep"]["L"])])
+    config = str(config.relative_to(work))
+    cfg = yaml.safe_load((work / config).read_text())
+    L, U, seed = cfg["sweep"]["L"][0], 2.5, 0
+    assert U in cfg["sweep"]["U"]
+    plan = snakemake("-n", "--configfile", config, cwd=work).stdout
+    [rel] = [p for p in planned_outputs(plan, "tebd") if f"/L{L}/U{U}/seed{seed}.nc" in p]
+    failed = work / rel
+    numerics = failed.parts[-4]
+    # The tebd rule's checkpoint path (results/checkpoints/ mirrors results/runs/).
+    obstacle = work / "results" / "checkpoints" / Path(*failed.parts[-4:]).with_suffix(".ckpt")
+    obstacle.mkdir(parents=True)
+
+    args = ("--cores", "2", "--keep-going", "--configfile", config)
+    proc = snakemake(*args, cwd=work, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out  # the failure is not hidden
+    assert "Error in rule tebd" in out and "partial pass done" in out, out
+    assert not failed.exists()
+
+    n_runs = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
+    for size in cfg["sweep"]["L"]:
+        agg = xr.load_dataset(work / "results" / "aggregate" / numerics / f"L{size}.nc")
+        gone = int(size == L)
+        assert (agg.attrs["n_runs"], agg.attrs["n_missing"]) == (n_runs - gone, gone)
+        assert int(agg["present"].sel(U=U, seed=seed)) == 1 - gone
+        fit = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "xi_c.nc")
+        assert fit.sizes  # every fit was made
+    for name in ("fig1", "fig2", "fig3", "fig4", "criterion", "validation"):
+        assert (work / "results" / "figures" / f"{name}.pdf").stat().st_size > 0
+    claims = (work / "results" / "report" / "claims.md").read_text()
+    assert "**Missing runs (1)**" in claims and f"L={L} U={U:g} seed {seed}" in claims
+
+    # Rerun once the cause is gone: that run and what depends on it, nothing else.
+    obstacle.rmdir()
+    proc = snakemake("-n", "--configfile", config, cwd=work)
+    counts = job_counts(proc.stdout)
+    assert counts["tebd"] == 1 and counts["aggregate"] == 1
+    assert planned_outputs(proc.stdout, "tebd") == [str(failed.relative_to(work))]
+    snakemake(*args, cwd=work)
+    assert failed.exists()
+    claims = (work / "results" / "report" / "claims.md").read_text()
+    assert "Every run of the sweep is present." in claims

@@ -65,6 +65,7 @@ __all__ = [
     "NSIG",
     "Claim",
     "evaluate_claims",
+    "missing_runs",
     "render_markdown",
     "write_claims",
 ]
@@ -995,16 +996,55 @@ def _header(b: Bundle, meta: dict[str, Any]) -> list[str]:
         f"unconverged runs {'excluded' if b.exclude_unconverged else 'included'} in averages",
     ]
     if b.agg:
-        lines += ["", "| L | U | runs | unconverged | t_max |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| L | U | runs | missing | unconverged | t_max |",
+            "|---|---|---|---|---|---|",
+        ]
         for L, agg in sorted(b.agg.items()):
+            n_seeds = agg.sizes.get("seed", 0)
             for U in u_values(agg):
                 n, bad = run_counts(agg, U)
                 nc = sel_u(var(agg, "n_c"), U)
                 tl = last_finite_time(nc) if nc is not None else None
-                lines.append(f"| {L} | {U:g} | {n} | {bad} | {tl if tl is not None else '–'} |")
+                lines.append(
+                    f"| {L} | {U:g} | {n} | {n_seeds - n} | {bad} | "
+                    f"{tl if tl is not None else '–'} |"
+                )
+        lines += _missing_lines(b)
     else:
         lines += ["", "No aggregated runs were given: every claim that needs them is not testable."]
     return lines
+
+
+def missing_runs(b: Bundle) -> list[tuple[int, float, int]]:
+    """``(L, U, seed)`` of every run of the aggregates' grids that has no data."""
+    out = []
+    for L, agg in sorted(b.agg.items()):
+        present = seed_valid(agg, exclude_unconverged=False)
+        if present is None:
+            continue
+        for U in u_values(agg):
+            row = sel_u(present, U)
+            if row is None:
+                continue
+            for seed, ok in zip(agg["seed"].values, np.asarray(row.values), strict=True):
+                if not ok:
+                    out.append((int(L), float(U), int(seed)))
+    return out
+
+
+def _missing_lines(b: Bundle) -> list[str]:
+    """The list of missing runs (or that there are none) under the runs table."""
+    missing = missing_runs(b)
+    if not missing:
+        return ["", "Every run of the sweep is present."]
+    items = ", ".join(f"L={L} U={U:g} seed {s}" for L, U, s in missing)
+    return [
+        "",
+        f"**Missing runs ({len(missing)})**, left out of every number below (their jobs "
+        f"failed or have not run; rerun Snakemake to compute them): {items}.",
+    ]
 
 
 def _f(a: Any) -> float:

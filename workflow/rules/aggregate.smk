@@ -1,6 +1,6 @@
 rule aggregate:
     input:
-        runs=lambda wc: [run_path("runs", wc.L, U, s) for U in U_VALUES for s in SEEDS],
+        runs=lambda wc: tebd_runs(wc.L),
         disorder=rules.collect_disorder.output.nc,
     output:
         nc="results/aggregate/{numerics}/L{L}.nc",

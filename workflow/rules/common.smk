@@ -5,6 +5,7 @@ from snakemake.utils import validate
 
 import mblbath.config as mc
 from mblbath.cost import tebd_resources
+from mblbath.partial import existing, in_partial_pass
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -22,8 +23,9 @@ VALIDATE_L = min(SIZES)
 VALIDATE = (
     config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
 )
-if VALIDATE:
-    FIGURES.append("validation")
+# Partial pass after failed runs (mblbath.partial, workflow/rules/partial.smk): inputs
+# list only the runs that exist; sizes without any run are left out.
+PARTIAL = in_partial_pass()
 
 
 wildcard_constraints:
@@ -32,6 +34,30 @@ wildcard_constraints:
     seed=r"[0-9]+",
     T=mc.FLOAT_RE,
     numerics=r"chi[0-9]+_dt[^/_]+_o[124]_svd[^/_]+_T[^/_]+",
+
+
+def wanted(paths):
+    """Input run files: all of them, or in the partial pass only those that exist."""
+    return existing(paths) if PARTIAL else list(paths)
+
+
+def tebd_runs(L):
+    """TEBD run files of size L that the aggregate reads."""
+    return wanted(run_path("runs", L, U, s) for U in U_VALUES for s in SEEDS)
+
+
+def validation_pairs(L):
+    """(tebd, exact) run file pairs that the validation compares."""
+    pairs = [(run_path("runs", L, U, s), run_path("exact", L, U, s)) for U in U_VALUES for s in validation_seeds()]
+    return [(t, e) for t, e in pairs if not PARTIAL or existing([t, e]) == [t, e]]
+
+
+def all_run_files():
+    """Every TEBD run and exact reference the config asks for."""
+    runs = [run_path("runs", L, U, s) for L in SIZES for U in U_VALUES for s in SEEDS]
+    if VALIDATE:
+        runs += [run_path("exact", VALIDATE_L, U, s) for U in U_VALUES for s in validation_seeds()]
+    return runs
 
 
 def numerics(L):
@@ -113,3 +139,10 @@ def figure_inputs():
 def input_flags(inputs):
     """``--input kind=a.nc,b.nc`` flags for mblbath figure/report."""
     return " ".join(f"--input {k}={','.join(v)}" for k, v in inputs.items() if v)
+
+
+if PARTIAL:
+    SIZES = [L for L in SIZES if tebd_runs(L)]
+    VALIDATE = VALIDATE and VALIDATE_L in SIZES and bool(validation_pairs(VALIDATE_L))
+if VALIDATE:
+    FIGURES.append("validation")

@@ -48,8 +48,8 @@ rule exact:
 
 rule validate:
     input:
-        tebd=lambda wc: [run_path("runs", wc.L, U, s) for U in U_VALUES for s in validation_seeds()],
-        exact=lambda wc: [run_path("exact", wc.L, U, s) for U in U_VALUES for s in validation_seeds()],
+        tebd=lambda wc: [t for t, _ in validation_pairs(wc.L)],
+        exact=lambda wc: [e for _, e in validation_pairs(wc.L)],
     output:
         nc="results/validation/{numerics}/L{L}.nc",
     log:

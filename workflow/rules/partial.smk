@@ -1,0 +1,17 @@
+# After failed jobs: build what the runs that exist allow (mblbath.partial explains why this
+# is a second Snakemake pass: Snakemake has no optional inputs).
+
+
+onerror:
+    from snakemake.logging import logger
+
+    from mblbath.partial import run_partial_pass
+
+    run_files = all_run_files()
+    run_partial_pass(
+        [p for p in run_files if p not in existing(run_files)],
+        present=len(existing(run_files)),
+        enabled=config["execution"]["partial_on_failure"],
+        keep_going=workflow.execution_settings.keep_going,
+        say=logger.warning,
+    )
