@@ -6,6 +6,7 @@ References used here, none of them produced by the code under test:
 - U = 0: two independent methods (free fermions vs sparse sector evolution) must agree;
 - a single particle on a long chain: n(x, t) = |J_x(2 t t_hop)|² (scipy.special.jv), and
   free fermions on a long chain from the Bessel propagator (-i)^|n| J_|n|(2 td t);
+- the Chebyshev propagator against scipy.linalg.expm of the dense matrix;
 - L = 6: the full 4^L Hilbert space built from Kronecker products of local operators,
   evolved independently, with reduced density matrices diagonalised by eigvalsh.
 """
@@ -22,6 +23,7 @@ from scipy.sparse.linalg import expm_multiply
 from scipy.special import jv, xlogy
 
 from mblbath.exact import (
+    ChebyshevPropagator,
     free_evolution,
     sector_basis,
     sector_dimension,
@@ -421,3 +423,31 @@ def test_L15_sector_paper_filling():
     assert_results_close(exact0, free, atol=1e-10)
     res = sector_evolution(eps, 12.0, 1.0, 1.0, d_sites, 7, times)
     check_invariants(res, L, d_sites.size)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.01, 1.0, 7.3, -2.5])
+def test_chebyshev_propagator_matches_dense_expm(t):
+    """exp(-i H t) psi against scipy.linalg.expm for a random sparse symmetric H."""
+    import scipy.linalg
+
+    rng = np.random.default_rng(3)
+    n = 200
+    A = sp.random_array((n, n), density=0.05, rng=rng) * 4 - sp.eye_array(n) * 3
+    H = sp.csr_array((A + A.T) / 2 + sp.diags_array(rng.uniform(-8, 8, n)))
+    psi = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    psi /= np.linalg.norm(psi)
+    prop = ChebyshevPropagator(H)
+    w = np.linalg.eigvalsh(H.toarray())
+    # Gershgorin bounds contain the spectrum
+    assert prop.center - prop.half_width <= w[0] and w[-1] <= prop.center + prop.half_width
+    before = psi.copy()
+    got = prop(psi, t)
+    assert np.array_equal(psi, before)  # the input is not modified
+    want = scipy.linalg.expm(-1j * t * H.toarray()) @ psi
+    assert np.abs(got - want).max() < 1e-12
+    assert abs(np.linalg.norm(got) - 1) < 1e-12
+
+
+def test_chebyshev_propagator_rejects_complex_h():
+    with pytest.raises(ValueError, match="real symmetric"):
+        ChebyshevPropagator(sp.csr_array(np.array([[0, 1j], [-1j, 0]])))
