@@ -244,3 +244,12 @@ def test_missing_runs_are_listed_and_counted():
     assert missing_runs(b) == []
     md = render_markdown(evaluate_claims(b), b, {})
     assert "Every run of the sweep is present." in md and "Missing runs" not in md
+
+
+def test_per_time_fit_statuses_are_counted_not_listed():
+    from mblbath.report import _status_of
+
+    st = [["ok", "not fitted: t = 0.1 < fit_t_min = 0.5", "not fitted: t = 0.2 < fit_t_min = 0.5"]]
+    ds = xr.Dataset({"status": (("U", "time"), np.array(st, dtype=object))}, coords={"U": [2.5]})
+    assert _status_of(ds, 2.5) == "not fitted: t < fit_t_min = 0.5 (×2), ok"
+    assert _status_of(None, 2.5) == "missing"

@@ -26,6 +26,8 @@ under the table. Common conventions:
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,8 +184,15 @@ def _status_of(ds: xr.Dataset | None, U: float | None, name: str = "status") -> 
     st = sel_u(var(ds, name), U) if (ds is not None and U is not None) else None
     if st is None:
         return "missing"
-    vals = sorted(set(status_strings(st).ravel()))
-    return ", ".join(vals)
+    # Per-time statuses differ only by their time ("t = 0.1 < fit_t_min"): count them.
+    counts = Counter(_TIME_IN_STATUS.sub("t", v) for v in status_strings(st).ravel())
+    return ", ".join(
+        f"{v} (×{n})" if n > 1 else v
+        for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+_TIME_IN_STATUS = re.compile(r"\bt = [-+0-9.eE]+(?= |$|\))")
 
 
 # ----------------------------------------------------------------------------- statistics
