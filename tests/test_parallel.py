@@ -1,7 +1,9 @@
 """Parallel bond updates (mblbath.parallel): same state as the sequential TEBD, to round-off.
 
 Small sizes only (L = 9, chi <= 16): the whole module runs in a few seconds. The sequential
-reference is TeNPy's own ``TEBDEngine``, exactly as ``mblbath.evolve.run_tebd`` uses it.
+reference is TeNPy's own ``TEBDEngine``; the engine is tested with the lean bond update of
+:mod:`mblbath.bond_update` (the default, what ``mblbath.evolve.run_tebd`` uses) and with
+TeNPy's own update code (``lean=False``). The lean update itself: ``test_bond_update.py``.
 """
 
 from __future__ import annotations
@@ -52,13 +54,15 @@ def _evolve(engine_cls, model, order, chi, steps, dt=0.1, **kw):
     return psi, eng
 
 
+@pytest.mark.parametrize("lean", [True, False])
 @pytest.mark.parametrize("order", [2, 4])
-def test_parallel_equals_sequential(order):
+def test_parallel_equals_sequential(order, lean):
     """All observables, the truncation error and the norm agree to 1e-12 (chi truncates)."""
     model = _model()
     chi, steps, dt = 8, (8 if order == 2 else 3), 0.2
     psi_s, eng_s = _evolve(TEBDEngine, model, order, chi, steps, dt)
-    psi_p, eng_p = _evolve(ParallelTEBDEngine, model, order, chi, steps, dt, n_threads=2)
+    psi_p, eng_p = _evolve(ParallelTEBDEngine, model, order, chi, steps, dt, n_threads=2, lean=lean)
+    psi_p.test_sanity()
     assert max(psi_s.chi) == chi  # truncation is active, so its accumulation is tested
     assert eng_s.trunc_err.eps > 1e-8
     obs_s, obs_p = measure(psi_s), measure(psi_p)
@@ -80,10 +84,10 @@ def test_parallel_equals_sequential(order):
 
 
 def test_one_thread_is_the_sequential_code_path():
-    """n_threads = 1 performs exactly TeNPy's operations: bitwise identical results."""
+    """n_threads = 1, lean=False performs exactly TeNPy's operations: bitwise identical."""
     model = _model(seed=5)
     psi_s, eng_s = _evolve(TEBDEngine, model, 2, 8, 6)
-    psi_1, eng_1 = _evolve(ParallelTEBDEngine, model, 2, 8, 6, n_threads=1)
+    psi_1, eng_1 = _evolve(ParallelTEBDEngine, model, 2, 8, 6, n_threads=1, lean=False)
     obs_s, obs_1 = measure(psi_s), measure(psi_1)
     for key in obs_s:
         np.testing.assert_array_equal(obs_1[key], obs_s[key], err_msg=key)

@@ -2,8 +2,10 @@
 
 At L = 30 and chi in {128, 256, 512} (saturated states, see :mod:`benchmarks.perf._common`),
 Trotter order 2, dt = 0.05, one BLAS thread (so that CPU time and wall time of the main
-thread coincide and no idle BLAS thread is sampled), the same TEBD steps are measured four
-ways:
+thread coincide and no idle BLAS thread is sampled), the engine of the pipeline
+(:func:`mblbath.evolve.make_engine`, one bond thread: the lean bond update of
+:mod:`mblbath.bond_update`; ``--engine tenpy``: TeNPy's own ``TEBDEngine``, the reference)
+performs the same TEBD steps, measured four ways:
 
 1. plain: wall and CPU seconds per step;
 2. ``perf`` (Linux ``perf record -F 499 --call-graph dwarf`` attached to the main thread
@@ -18,9 +20,12 @@ ways:
    eigen wrappers (the f2py call into LAPACK is not a separate entry, so it lands there);
    ``tensordot`` = own time of TeNPy's ``tensordot``/``inner`` (the compiled block loop
    calling ``gemm``: BLAS plus block bookkeeping, an upper bound for its BLAS part);
-   numpy BLAS entry points (``dot``, ``matmul``, ``tensordot``, ``linalg``) are added to
-   BLAS. cProfile's own overhead inflates the Python share, so this is a lower bound of the
-   BLAS/LAPACK share, the perf column the measurement.
+   numpy BLAS entry points (``dot``, ``tensordot``, ``linalg.svd``) and the own time of
+   :func:`mblbath.bond_update._svd` (the gesdd gufunc, invisible to cProfile) are added.
+   cProfile's own overhead inflates the Python share, and it does not see calls of ufuncs
+   such as ``numpy.matmul`` (the gemms of the lean update: their time is the caller's own
+   time), so this is a lower bound of the BLAS/LAPACK share, the perf column the
+   measurement.
 4. the same steps at TeNPy's optimisation level ``skip_arg_checks`` (no sanity checks of
    new arrays; TeNPy calls it unsafe: reported, not used by the pipeline).
 """
@@ -69,6 +74,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--order", type=int, default=2)
     p.add_argument("--dt", type=float, default=0.05)
     p.add_argument("--no-perf", action="store_true", help="skip the perf sampling")
+    p.add_argument(
+        "--engine",
+        choices=["pipeline", "tenpy"],
+        default="pipeline",
+        help="pipeline: mblbath.evolve.make_engine (lean update); tenpy: TeNPy's TEBDEngine",
+    )
 
 
 def _parse_perf_script(text: str) -> tuple[int, Counter]:
@@ -139,7 +150,9 @@ def perf_fractions(step: Any, n_steps: int) -> dict[str, float] | None:
     return res
 
 
-_LAPACK_FUNCS = re.compile(r"scipy/linalg/_decomp(_svd|_qr|)?\.py|svd_robust\.py")
+_LAPACK_FUNCS = re.compile(
+    r"scipy/linalg/_decomp(_svd|_qr|)?\.py|svd_robust\.py|numpy/linalg/_linalg\.py"
+)
 _NP_BLAS = re.compile(r"numpy\.(dot|matmul|tensordot|vdot|inner)|_umath_linalg|numpy.linalg")
 
 
@@ -155,6 +168,8 @@ def cprofile_fractions(step: Any, n_steps: int) -> dict[str, float]:
     for (fname, _line, func), (_cc, _nc, tt, _ct, _callers) in stats.items():
         total += tt
         if _LAPACK_FUNCS.search(fname) and func in ("svd", "qr", "eigh", "eig", "svd_flat"):
+            lapack += tt
+        elif fname.endswith("bond_update.py") and func == "_svd":  # calls the gesdd gufunc
             lapack += tt
         elif "np_conserved.py" in fname and func in ("tensordot", "inner"):
             tdot += tt
@@ -174,6 +189,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from tenpy.algorithms.tebd import TEBDEngine
     from tenpy.tools import optimization
 
+    from mblbath.evolve import make_engine
     from mblbath.parallel import blas_limit
 
     rows = []
@@ -185,8 +201,17 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             "N_steps": 1,
             "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
         }
-        eng = TEBDEngine(psi, model, opts)
-        row: dict[str, Any] = {"L": args.L, "chi": chi, "order": args.order, **load_columns()}
+        if args.engine == "tenpy":
+            eng = TEBDEngine(psi, model, opts)
+        else:
+            eng = make_engine(psi, model, opts, n_threads=1, blas_threads=1)
+        row: dict[str, Any] = {
+            "L": args.L,
+            "chi": chi,
+            "order": args.order,
+            "engine": args.engine,
+            **load_columns(),
+        }
         with blas_limit(1):
             eng.run()  # warm-up
             wall, cpu = [], []
@@ -241,8 +266,8 @@ def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
         perf_txt = f"perf {r['perf_blas_incl']:.0%}" if "perf_blas_incl" in r else "perf n/a"
         parts.append(f"chi={r['chi']}: {perf_txt}, cProfile {r['cprof_blas_lapack']:.0%}")
     return (
-        f"share of TEBD time in BLAS/LAPACK (L={args.L}, order {args.order}, 1 thread): "
-        + "; ".join(parts)
+        f"share of TEBD time in BLAS/LAPACK ({args.engine} engine, L={args.L}, "
+        f"order {args.order}, 1 thread): " + "; ".join(parts)
     )
 
 

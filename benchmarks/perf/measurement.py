@@ -76,8 +76,7 @@ def _best(fn: Any, repeats: int) -> tuple[float, float]:
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the benchmark; returns the CSV rows."""
-    from tenpy.algorithms.tebd import TEBDEngine
-
+    from mblbath.evolve import make_engine
     from mblbath.observables import bond_entropies, connected_dd, densities, measure
     from mblbath.parallel import blas_limit, connected_dd_fast
 
@@ -100,7 +99,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "N_steps": 1,
                 "trunc_params": {"chi_max": args.chi, "svd_min": 1e-10},
             }
-            eng = TEBDEngine(psi.copy(), model, opts)
+            eng = make_engine(psi.copy(), model, opts)
             eng.run()  # warm-up
             times[f"step_o{order}"] = _best(eng.run, max(1, args.repeats - 1))
     for k, (w, c) in times.items():

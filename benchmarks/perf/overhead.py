@@ -9,8 +9,10 @@ measurement grid of the config), evolved and measured at every grid time by
   file and the CLI's default checkpoint interval (10 minutes), then
   :func:`mblbath.io.run_dataset` and :func:`mblbath.io.write_atomic` (netCDF, provenance);
 - ``full_ckpt0``: the same with a checkpoint at every measurement (worst case);
-- ``bare``: a plain loop -- ``TEBDEngine`` with the same options, one ``engine.run()`` per
-  Trotter step (the same floating-point operations as ``run_tebd``), measuring n_d, n_c,
+- ``bare``: a plain loop -- the engine of ``run_tebd`` (:func:`mblbath.evolve.make_engine`,
+  TeNPy's ``TEBDEngine`` with the lean bond update) with the same options, one
+  ``engine.run()`` per Trotter step (the same floating-point operations as ``run_tebd``),
+  measuring n_d, n_c,
   ``correlation_function('Nd', 'Nd')``, ``entanglement_entropy()``, chi and the truncation
   error at the same times into lists (no file);
 - ``bare_merged``: the idiomatic TeNPy loop -- one ``engine.run()`` with
@@ -79,8 +81,7 @@ def full_run(params: Any, eps: np.ndarray, tmp: Path, every_s: float) -> dict[st
 
 def bare_loop(params: Any, model: Any, merged: bool) -> dict[str, np.ndarray]:
     """A plain TeNPy loop measuring the same observables at the same times."""
-    from tenpy.algorithms.tebd import TEBDEngine
-
+    from mblbath.evolve import make_engine
     from mblbath.model import initial_mps
 
     times = params.times()
@@ -92,7 +93,7 @@ def bare_loop(params: Any, model: Any, merged: bool) -> dict[str, np.ndarray]:
         "N_steps": 1,
         "trunc_params": {"chi_max": params.chi_max, "svd_min": params.svd_min},
     }
-    eng = TEBDEngine(psi, model, opts)
+    eng = make_engine(psi, model, opts)
     out: dict[str, list] = {k: [] for k in ("n_d", "n_c", "C_dd", "S", "chi", "trunc_err")}
     done = 0
     for s in steps:

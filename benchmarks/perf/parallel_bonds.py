@@ -1,14 +1,16 @@
 """Benchmark 5: parallel bond updates (:class:`mblbath.parallel.ParallelTEBDEngine`).
 
 At L = 30 and chi in {128, 256, 512} (saturated states, see :mod:`benchmarks.perf._common`),
-Trotter order 2, dt = 0.05, three engines evolve copies of the same state:
+Trotter order 2, dt = 0.05, three engines evolve copies of the same state -- the engine of
+the pipeline (:func:`mblbath.evolve.make_engine`: the lean bond update of
+:mod:`mblbath.bond_update`), or with ``--engine tenpy`` the same engine on TeNPy's own
+bond-update code (``ParallelTEBDEngine(lean=False)``: ``n_threads = 1`` is exactly
+:class:`~tenpy.algorithms.tebd.TEBDEngine`):
 
-- ``seq1``: the sequential TeNPy code path with one BLAS thread
-  (``ParallelTEBDEngine(n_threads=1, blas_threads=1)`` is exactly ``TEBDEngine`` plus the
-  BLAS limit);
-- ``seqB``: plain :class:`~tenpy.algorithms.tebd.TEBDEngine` with BLAS on all cores (what
-  :func:`mblbath.evolve.run_tebd` does today when OpenBLAS is left at its default);
-- ``par``: ``ParallelTEBDEngine(n_threads=T, blas_threads=1)``, T = ``--threads``.
+- ``seq1``: one bond at a time, one BLAS thread (``n_threads=1, blas_threads=1``);
+- ``seqB``: one bond at a time, BLAS left at its default (all cores; what
+  :func:`mblbath.evolve.run_tebd` does with ``n_threads = 1``);
+- ``par``: ``n_threads=T, blas_threads=1``, T = ``--threads``.
 
 One warm-up step each, then ``--steps`` rounds, each one step of every engine in turn
 (interleaved, so that load from other processes hits all of them alike). Reported: the
@@ -16,6 +18,10 @@ median wall time per step, CPU time, the speedups ``seq1/par`` and ``seqB/par``,
 largest difference between the sequential and parallel states after all steps
 (``n_d``, ``n_c``, bond entropies, accumulated truncation error) -- which should be
 round-off.
+
+First, the same run measures what the machine itself allows (:func:`gemm_ceiling`): the
+throughput of pure BLAS work on T threads relative to one. On a VM whose virtual cores
+share a physical core or its caches this is below T, and it bounds every speedup above.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 
 from ._common import bench_main, load_columns, parse_ints, saturated_state
 
-__all__ = ["NAME", "add_arguments", "run", "main"]
+__all__ = ["NAME", "add_arguments", "gemm_ceiling", "run", "main"]
 
 NAME = "parallel_bonds"
 
@@ -41,6 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=2, help="bond-update threads")
     p.add_argument("--dt", type=float, default=0.05)
     p.add_argument("--order", type=int, default=2)
+    p.add_argument(
+        "--engine",
+        choices=["pipeline", "tenpy"],
+        default="pipeline",
+        help="pipeline: the lean bond update (make_engine); tenpy: TeNPy's update_bond code",
+    )
 
 
 def _observables(psi: Any) -> np.ndarray:
@@ -53,11 +65,52 @@ def _observables(psi: Any) -> np.ndarray:
     )
 
 
+def gemm_ceiling(n_threads: int, seconds: float = 4.0, size: int = 256) -> dict[str, float]:
+    """What ``n_threads`` cores give on pure BLAS work here: the ceiling of any speedup.
+
+    One BLAS thread per worker; each worker multiplies two complex ``size x size``
+    matrices (the scale of the large charge blocks at chi ~ 256) for ``seconds``, first one
+    worker alone, then ``n_threads`` Python threads at once (numpy releases the GIL in
+    ``matmul``). On a VM whose virtual cores share physical resources this is below
+    ``n_threads``.
+    """
+    import threading
+
+    from mblbath.parallel import blas_limit
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)) + 1j * rng.standard_normal((size, size))
+
+    def work(counts: list[int], k: int) -> None:
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            a @ a
+            n += 1
+        counts[k] = n
+
+    with blas_limit(1):
+        solo = [0]
+        work(solo, 0)
+        counts = [0] * n_threads
+        threads = [threading.Thread(target=work, args=(counts, k)) for k in range(n_threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return {"gemm_solo_per_s": solo[0] / seconds, "gemm_ceiling": sum(counts) / solo[0]}
+
+
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the benchmark; returns the CSV rows."""
-    from tenpy.algorithms.tebd import TEBDEngine
-
     from mblbath.parallel import ParallelTEBDEngine, available_cores
+
+    lean = args.engine == "pipeline"
+    ceiling = gemm_ceiling(args.threads)
+    print(
+        f"pure gemm on {args.threads} threads vs 1 (the hardware's ceiling): "
+        f"{ceiling['gemm_ceiling']:.2f}x (load {load_columns()['load1']})",
+        flush=True,
+    )
 
     rows = []
     for chi in args.chis:
@@ -69,10 +122,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
         }
         engines = {
-            "seq1": ParallelTEBDEngine(psi0.copy(), model, opts, n_threads=1, blas_threads=1),
-            "seqB": TEBDEngine(psi0.copy(), model, opts),
+            "seq1": ParallelTEBDEngine(
+                psi0.copy(), model, opts, n_threads=1, blas_threads=1, lean=lean
+            ),
+            "seqB": ParallelTEBDEngine(psi0.copy(), model, opts, n_threads=1, lean=lean),
             "par": ParallelTEBDEngine(
-                psi0.copy(), model, opts, n_threads=args.threads, blas_threads=1
+                psi0.copy(), model, opts, n_threads=args.threads, blas_threads=1, lean=lean
             ),
         }
         for eng in engines.values():
@@ -91,13 +146,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         d_seqB = float(np.abs(obs["seqB"] - obs["seq1"]).max())
         d_trunc = abs(engines["par"].trunc_err.eps - engines["seq1"].trunc_err.eps)
         for eng in engines.values():
-            if isinstance(eng, ParallelTEBDEngine):
-                eng.close()
+            eng.close()
         t = {k: float(np.median(v)) for k, v in wall.items()}
         row = {
             "L": args.L,
             "chi": chi,
             "order": args.order,
+            "engine": args.engine,
             "threads": args.threads,
             "cores": available_cores(),
             "steps": args.steps,
@@ -119,6 +174,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             **load0,
             **load_columns(),
         }
+        row.update(ceiling)
         rows.append(row)
         print(
             f"L={args.L} chi={chi}: seq(1 BLAS) {t['seq1']:.3f} s, seq(BLAS all) "
@@ -142,4 +198,8 @@ def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
         f"{r['t_par_s']:.3f} s, diff {r['max_diff_par_seq1']:.0e})"
         for r in rows
     ]
-    return f"{args.threads} bond threads vs 1 (L={args.L}, order {args.order}): " + "; ".join(parts)
+    return (
+        f"{args.threads} bond threads vs 1 ({args.engine} engine, L={args.L}, "
+        f"order {args.order}): " + "; ".join(parts) + f"; pure gemm ceiling "
+        f"{rows[0]['gemm_ceiling']:.2f}x"
+    )

@@ -3,10 +3,10 @@
 Both codes evolve the same model (Eq. 1 at U = 2.5, W = 6.5, disorder seed 0, L = 30),
 from the same state, at the same chi, with Trotter order 2 and dt = 0.05:
 
-- ours: :class:`tenpy.algorithms.tebd.TEBDEngine` exactly as :func:`mblbath.evolve.run_tebd`
-  builds it (two U(1) charges, ``chi_max = chi``, ``svd_min = 1e-10``, ``N_steps = 1``);
-  with ``--threads 2`` also :class:`mblbath.parallel.ParallelTEBDEngine` (2 bond threads,
-  1 BLAS thread each);
+- ours: the TEBD engine exactly as :func:`mblbath.evolve.run_tebd` builds it
+  (:func:`mblbath.evolve.make_engine`: TeNPy's ``TEBDEngine`` with the lean bond update of
+  :mod:`mblbath.bond_update`; two U(1) charges, ``chi_max = chi``, ``svd_min = 1e-10``,
+  ``N_steps = 1``); with ``--threads 2`` with 2 bond threads, 1 BLAS thread each;
 - quimb: :class:`quimb.tensor.TEBD` on a dense ``MatrixProductState`` of local dimension 4
   (no symmetry), Hamiltonian :class:`quimb.tensor.LocalHam1D` built from the very same
   local operator matrices (``Site.get_op(...).to_ndarray()``: same basis order), split
@@ -120,9 +120,7 @@ def densities(mps: Any, model: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tenpy_engine(psi: Any, model: Any, chi: int, dt: float, n_threads: int):
-    from tenpy.algorithms.tebd import TEBDEngine
-
-    from mblbath.parallel import ParallelTEBDEngine
+    from mblbath.evolve import make_engine
 
     opts = {
         "order": 2,
@@ -130,9 +128,9 @@ def _tenpy_engine(psi: Any, model: Any, chi: int, dt: float, n_threads: int):
         "N_steps": 1,
         "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
     }
-    if n_threads == 1:
-        return TEBDEngine(psi, model, opts)
-    return ParallelTEBDEngine(psi, model, opts, n_threads=n_threads, blas_threads=1)
+    return make_engine(
+        psi, model, opts, n_threads=n_threads, blas_threads=1 if n_threads > 1 else None
+    )
 
 
 def _quimb_tebd(mps: Any, ham: Any, chi: int, dt: float):
@@ -209,7 +207,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "L": L,
                 "chi": chi,
                 "cores": n_cores,
-                "ours_engine": "TEBDEngine" if n_cores == 1 else f"ParallelTEBDEngine({n_cores})",
+                "ours_engine": f"make_engine(n_threads={n_cores})",
                 "quimb_blas_threads": n_cores,
                 "steps": args.steps,
                 "t_ours_s": t_ours,

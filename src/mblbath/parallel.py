@@ -3,43 +3,73 @@
 Within one Trotter layer TEBD updates either all even or all odd bonds. Those bonds act on
 disjoint pairs of sites, so their updates are independent: :class:`ParallelTEBDEngine`
 runs them concurrently on a pool of Python threads. Threads only help where the GIL is
-released:
+released, so by default (``lean=True``) every bond update -- in the parallel and in the
+sequential path, ``n_threads = 1`` -- is the lean update of :mod:`mblbath.bond_update`:
+the same contractions as TeNPy's ``TEBDEngine.update_bond``, but with one ``gemm`` per
+matching block pair or gate sector and one LAPACK ``gesdd`` (numpy's, which releases the
+GIL) per charge sector, and little Python bookkeeping in between. Measured on 2 cores
+(shared AMD EPYC VM, L = 30, order 2, dt = 0.05, states saturated at chi; 1-minute load
+averages at the start of each benchmark, from the CSVs):
+
+=======================================  ===========  ===========  ===========
+                                          chi = 128    chi = 256    chi = 512
+=======================================  ===========  ===========  ===========
+share of a step in BLAS/LAPACK, TeNPy        31 %         60 %         83 %
+the same, lean update                        55 %         81 %         91 %
+one step, 1 thread, TeNPy [s CPU]            0.49         1.09         3.79
+one step, 1 thread, lean update [s CPU]      0.30         0.84         3.72
+2 bond threads vs 1, TeNPy's update        0.96-1.04x   1.14-1.23x   1.49-1.86x
+2 bond threads vs 1, lean update           1.26-1.45x   1.26-1.72x   1.55-1.87x
+=======================================  ===========  ===========  ===========
+
+(``python -m benchmarks.perf blas [--engine tenpy]``, load 0.4-0.6; other runs of the lean
+update gave 78-82 % at chi = 256. ``python -m benchmarks.perf parallel --steps 5
+[--engine tenpy]``, 2 and 4 runs started at load 0.5-0.7; its own two threads raise the
+load to ~1.5. On this VM a step on two busy cores costs 25-50 % more CPU time than on one,
+varying from run to run, hence the ranges.)
+
+With ``lean=False`` the engine runs TeNPy's own update code (reproduced in
+:meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1; ``n_threads = 1`` is then
+exactly :class:`~tenpy.algorithms.tebd.TEBDEngine`). Its threads can only overlap
 
 - TeNPy's compiled block ``tensordot`` (``tenpy.linalg._npc_helper``, shipped compiled in
-  the PyPI wheel) calls BLAS ``gemm`` inside ``nogil``;
-- the SVD of every charge block is the other half of the work, but TeNPy computes it with
-  ``scipy.linalg.svd`` (``tenpy.linalg.svd_robust``), and scipy's f2py LAPACK wrappers keep
-  the GIL (measured with scipy 1.17.1: two threads doing complex SVDs run no faster than
-  one; ``numpy.linalg.svd`` -- the same LAPACK ``gesdd`` -- runs 1.8x faster on two). The
-  worker threads therefore use ``numpy.linalg.svd`` (:func:`_gil_free_svd`, installed into
-  ``tenpy.linalg.np_conserved`` once; threads that are not workers of this module, e.g. the
-  main thread and every sequential engine, still call TeNPy's own function, and a
+  the PyPI wheel), which calls BLAS ``gemm`` inside ``nogil``;
+- the SVDs of the charge blocks: TeNPy computes them with ``scipy.linalg.svd``
+  (``tenpy.linalg.svd_robust``), and scipy's f2py LAPACK wrappers keep the GIL (measured
+  with scipy 1.17.1: two threads doing complex SVDs run no faster than one;
+  ``numpy.linalg.svd`` -- the same LAPACK ``gesdd`` -- runs 1.8x faster on two), so the
+  worker threads use ``numpy.linalg.svd`` (:func:`_gil_free_svd`, installed into
+  ``tenpy.linalg.np_conserved`` once; threads that are not workers of this module, e.g.
+  the main thread and every sequential engine, still call TeNPy's own function, and a
   non-converging numpy SVD falls back to it, keeping TeNPy's ``gesvd`` backup);
-- what remains under the GIL is TeNPy's Python bookkeeping of blocks and charges, which
-  bounds the speedup: measured at L = 30 on 2 cores, 1.0x at chi = 128, 1.5x at chi = 256
-  and 1.9x at chi = 512 (``python -m benchmarks.perf parallel``).
+
+while TeNPy's Python bookkeeping of blocks, charges and leg pipes (~40 % of a step at
+chi = 256) stays serial under the GIL.
 
 To keep the total number of busy cores at the job's allowance, the BLAS libraries are
 limited to ``max(1, cores // n_threads)`` threads each while the engine evolves
-(:mod:`threadpoolctl`; restored afterwards). Measured while planning (L = 30, chi = 256,
-order 2): one bond-update stream gains nothing from a second OpenBLAS thread (0.38 s per
-step with one thread, 0.50 s with two), so the second core is better spent on a second
-bond.
+(:mod:`threadpoolctl`; restored afterwards). One bond-update stream gains nothing from a
+second OpenBLAS thread at these block sizes (measured while planning, L = 30, chi = 256:
+0.38 s per step with one thread, 0.50 s with two; the lean update in the benchmark runs
+above: 0.83 s with one, 0.88 s with OpenBLAS's default two), so the second core is better
+spent on a second bond.
 
 Determinism
 -----------
-Every bond update performs the floating-point operations of TeNPy's sequential
-:meth:`tenpy.algorithms.tebd.TEBDEngine.update_bond` (its code is reproduced in
-:meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1), and everything a bond
-update shares with the others is accumulated afterwards *in bond order*: the returned
+Every bond update performs the same floating-point operations whichever thread runs it and
+however many threads there are, and everything a bond update shares with the others is
+accumulated afterwards *in bond order*: the returned
 :class:`~tenpy.algorithms.truncation.TruncationError` of the layer (``eps`` summed, ``ov``
 multiplied in the same order as the sequential loop) and the MPS norm
 (``psi.norm *= renormalize``). The per-bond errors ``_trunc_err_bonds[i]`` are private to
-bond ``i``; the result does not depend on which thread ran which bond. The only
-difference to the sequential engine is the LAPACK build doing the SVD (numpy's instead of
+bond ``i``. With the lean update, 1 and N threads therefore give bitwise identical states
+(with the same BLAS thread count; ``tests/test_bond_update.py``, and the benchmark finds
+bitwise identical observables at L = 30); the lean update agrees with TeNPy's
+``TEBDEngine`` to round-off (observables, truncation errors, norm and overlap to 1e-12,
+``tests/test_bond_update.py``). With ``lean=False`` the only difference between the
+threaded and the sequential engine is the LAPACK build doing the SVD (numpy's instead of
 scipy's OpenBLAS, both ``gesdd``) and the number of BLAS threads, i.e. round-off
-(``tests/test_parallel.py`` checks all observables, the truncation error and the state
-overlap to 1e-12; at L = 30 the benchmark finds bitwise identical observables).
+(``tests/test_parallel.py``).
 
 Scheduling: the bonds of a layer are submitted in decreasing order of their cost estimate
 ``chi_left * chi_right`` (longest job first), so that the big central bonds do not end up
@@ -72,6 +102,9 @@ from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg import np_conserved as npc
 from tenpy.linalg.truncation import TruncationError, svd_theta
 from tenpy.networks.mps import MPS
+
+from . import bond_update
+from .bond_update import GateBlocks
 
 __all__ = [
     "ParallelTEBDEngine",
@@ -235,7 +268,7 @@ def _mark_worker() -> None:
 class ParallelTEBDEngine(TEBDEngine):
     """TeNPy's TEBD with the bonds of each Trotter layer updated concurrently.
 
-    Constructor-compatible with :class:`tenpy.algorithms.tebd.TEBDEngine`, plus two keyword
+    Constructor-compatible with :class:`tenpy.algorithms.tebd.TEBDEngine`, plus three keyword
     arguments. Use it as a drop-in replacement (real-time evolution; imaginary-time
     :meth:`run_GS` stays sequential)::
 
@@ -247,13 +280,18 @@ class ParallelTEBDEngine(TEBDEngine):
     psi, model, options, **kwargs
         As for :class:`~tenpy.algorithms.tebd.TEBDEngine`.
     n_threads : int
-        Bond updates running at the same time (1: exactly the sequential TeNPy code path).
+        Bond updates running at the same time (1: one after the other, as TeNPy does).
     blas_threads : int or None
         BLAS threads allowed while evolving. Default: for ``n_threads > 1``
         ``max(1, cores // n_threads)`` (:func:`blas_threads_for`; cores = the CPUs this
         process may run on, e.g. a SLURM allocation), so that bond threads times BLAS threads
         stays within the job's cores; for ``n_threads = 1`` the BLAS libraries are left as
         they are (``OPENBLAS_NUM_THREADS`` etc. decide). ``0`` always leaves them alone.
+    lean : bool
+        Update bonds with :func:`mblbath.bond_update.update_bond` (default) wherever
+        :func:`~mblbath.bond_update.supported` (finite MPS in B form, one basis state per
+        physical charge block; otherwise TeNPy's code). False: TeNPy's own update code
+        (``n_threads = 1`` is then exactly ``TEBDEngine``).
 
     Notes
     -----
@@ -270,6 +308,7 @@ class ParallelTEBDEngine(TEBDEngine):
         *,
         n_threads: int = 1,
         blas_threads: int | None = None,
+        lean: bool = True,
         **kwargs: Any,
     ) -> None:
         n_threads = int(n_threads)
@@ -278,6 +317,9 @@ class ParallelTEBDEngine(TEBDEngine):
         if blas_threads is not None and int(blas_threads) < 0:
             raise ValueError(f"blas_threads must be >= 0, got {blas_threads}")
         self._pool: ThreadPoolExecutor | None = None
+        self.lean = bool(lean)
+        self._gates: dict[int, GateBlocks | None] = {}
+        self._trunc_options: bond_update.TruncOptions | None = None
         super().__init__(psi, model, options, **kwargs)
         if tenpy.__version__ != _TENPY_VERSION:  # pragma: no cover - pinned dependency
             warnings.warn(
@@ -324,7 +366,11 @@ class ParallelTEBDEngine(TEBDEngine):
     # -- evolution -------------------------------------------------------------------------
 
     def evolve(self, N_steps: int, dt: float | None) -> TruncationError:
-        """As :meth:`TEBDEngine.evolve`, with BLAS limited to :attr:`blas_threads`."""
+        """As :meth:`TEBDEngine.evolve`, with BLAS limited to :attr:`blas_threads`.
+
+        The truncation options are read once per call (before any bond is updated).
+        """
+        self._trunc_options = bond_update.TruncOptions.read(self.trunc_params)
         with blas_limit(self.blas_threads):
             return super().evolve(N_steps, dt)
 
@@ -359,17 +405,57 @@ class ParallelTEBDEngine(TEBDEngine):
             trunc_err += err
         return trunc_err
 
-    def _update_bond_local(self, i: int, U_bond: npc.Array) -> tuple[TruncationError, float]:
-        """:meth:`TEBDEngine.update_bond` (TeNPy 1.1.1) without touching shared state.
+    def calc_U(self, *args: Any, **kwargs: Any) -> None:
+        """:meth:`TEBDEngine.calc_U`; forgets the gates' sector tables when the gates change."""
+        old = getattr(self, "_U", None)
+        super().calc_U(*args, **kwargs)
+        if self._U is not old:
+            self._gates.clear()
 
-        Identical operations; the only difference is that the renormalisation factor is
-        returned instead of being multiplied into ``psi.norm`` here (the caller does that in
-        bond order). Reads sites ``i-1, i`` and the Schmidt values left of ``i-1``; writes
-        the two tensors, the Schmidt values between them and ``_trunc_err_bonds[i]``:
-        bonds of one layer never touch each other's entries.
+    def update_bond(self, i: int, U_bond: npc.Array) -> TruncationError:
+        """:meth:`TEBDEngine.update_bond`; the lean update if :attr:`lean` (sequential path)."""
+        if not self.lean:
+            return super().update_bond(i, U_bond)
+        trunc_err, renormalize = self._update_bond_local(i, U_bond)
+        self.psi.norm *= renormalize
+        return trunc_err
+
+    def _gate(self, U_bond: npc.Array) -> GateBlocks | None:
+        """The sector table of a gate (cached per gate object; None: not supported)."""
+        key = id(U_bond)
+        if key in self._gates:
+            gate = self._gates[key]
+            if gate is None or gate.gate is U_bond:
+                return gate
+        gate = bond_update.gate_blocks(U_bond)
+        self._gates[key] = gate
+        return gate
+
+    def _update_bond_local(self, i: int, U_bond: npc.Array) -> tuple[TruncationError, float]:
+        """One bond update without touching shared state; returns ``(trunc_err, renormalize)``.
+
+        With :attr:`lean` (and where :func:`mblbath.bond_update.supported`), the lean update
+        :func:`mblbath.bond_update.update_bond`; otherwise :meth:`TEBDEngine.update_bond`
+        (TeNPy 1.1.1), identical operations. Unlike TeNPy's method, the renormalisation
+        factor is returned instead of being multiplied into ``psi.norm`` here (the caller
+        does that in bond order). Reads sites ``i-1, i`` and the Schmidt values left of
+        ``i-1``; writes the two tensors, the Schmidt values between them and
+        ``_trunc_err_bonds[i]``: bonds of one layer never touch each other's entries.
         """
         psi = self.psi
         i0, i1 = i - 1, i
+        if self.lean:
+            gate = self._gate(U_bond)
+            if gate is not None and bond_update.supported(psi, i, gate):
+                opts = self._trunc_options
+                if opts is None:
+                    opts = self._trunc_options = bond_update.TruncOptions.read(self.trunc_params)
+                B_L, B_R, S, trunc_err, renormalize = bond_update.update_bond(psi, i, gate, opts)
+                psi.set_SR(i0, S)
+                psi.set_B(i0, B_L, form="B")
+                psi.set_B(i1, B_R, form="B")
+                self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + trunc_err
+                return trunc_err, renormalize
         C = psi.get_theta(i0, n=2, formL=0.0)
         C = npc.tensordot(U_bond, C, axes=(["p0*", "p1*"], ["p0", "p1"]))
         C.itranspose(["vL", "p0", "p1", "vR"])
