@@ -18,25 +18,16 @@ from tenpy.networks.mps import MPS
 from mblbath import bond_update
 from mblbath.bond_update import TruncOptions, gate_blocks, supported, truncate_fast
 from mblbath.evolve import make_engine
-from mblbath.model import BathModel, initial_mps
+from mblbath.model import initial_mps
 from mblbath.observables import measure
 from mblbath.parallel import ParallelTEBDEngine
+from small_chain import L, small_model, tebd_options
 
-L = 9
-
-
-def _model(seed: int = 3, W: float = 1.0, U: float = 2.5) -> BathModel:
-    eps = W * (2.0 * np.random.default_rng(seed).random(L) - 1.0)
-    return BathModel({"L": L, "eps": eps, "U": U})
+_model = small_model
 
 
 def _options(order: int, chi: int, dt: float = 0.2) -> dict:
-    return {
-        "order": order,
-        "dt": dt,
-        "N_steps": 1,
-        "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
-    }
+    return tebd_options(order, chi, dt)
 
 
 def _pair(model, order, chi, steps, dt=0.2, **kw):

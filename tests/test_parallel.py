@@ -16,7 +16,7 @@ from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg import np_conserved as npc
 
 from mblbath import parallel
-from mblbath.model import BathModel, initial_mps
+from mblbath.model import initial_mps
 from mblbath.observables import connected_dd, measure
 from mblbath.parallel import (
     ParallelTEBDEngine,
@@ -26,22 +26,13 @@ from mblbath.parallel import (
     connected_dd_fast,
     performance_info,
 )
+from small_chain import small_model, tebd_options
 
-L = 9
-
-
-def _model(seed: int = 3, W: float = 1.0, U: float = 2.5) -> BathModel:
-    eps = W * (2.0 * np.random.default_rng(seed).random(L) - 1.0)
-    return BathModel({"L": L, "eps": eps, "U": U})
+_model = small_model
 
 
 def _options(order: int, chi: int, dt: float = 0.1) -> dict:
-    return {
-        "order": order,
-        "dt": dt,
-        "N_steps": 1,
-        "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
-    }
+    return tebd_options(order, chi, dt)
 
 
 def _evolve(engine_cls, model, order, chi, steps, dt=0.1, **kw):

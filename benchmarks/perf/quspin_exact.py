@@ -6,10 +6,11 @@ Problem: Eq. (1) at U = 2.5, W = 6.5 (disorder seed 0), the density-wave initial
 (N_d = L/3, N_c = 1) sector (dimension 5,940 at L = 12, 45,045 at L = 15).
 
 - ours: :func:`mblbath.exact.sector_evolution` -- sparse H, a Chebyshev expansion of
-  ``exp(-i H dt)`` (:class:`mblbath.exact.ChebyshevPropagator`, one thread) from one grid
-  time to the next, and at every time n_d, n_c, C_dd *and* the entanglement entropy of
-  every bond. Also timed: the evolution alone (the same ``sector_hamiltonian`` +
-  propagator calls without observables).
+  ``exp(-i H dt)`` (:class:`mblbath.exact.ChebyshevPropagator`; numpy/scipy's default
+  threads, the CSV has wall and CPU times) from one grid time to the next, and at every
+  time n_d, n_c, C_dd *and* the entanglement entropy of every bond. Also timed: the
+  evolution alone (the same ``sector_hamiltonian`` + propagator calls without
+  observables).
 - QuSpin 1.0.1: ``spinful_fermion_basis_1d(L, Nf=(N_d, 1))`` (species d = "up",
   c = "down") and ``hamiltonian`` with hopping ``+-|``/``-+|``, ``|+-``/``|-+``, ``n|``
   (eps) and ``n|n`` (U); evolution with QuSpin's OpenMP ``expm_multiply_parallel`` on 1
