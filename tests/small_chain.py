@@ -24,3 +24,20 @@ def tebd_options(order: int, chi: int, dt: float) -> dict:
         "N_steps": 1,
         "trunc_params": {"chi_max": chi, "svd_min": 1e-10},
     }
+
+
+def assert_same_evolution(psi_a, eng_a, psi_b, eng_b) -> None:
+    """Two engines evolved the same state alike: observables, truncation errors, norm."""
+    import pytest
+
+    from mblbath.observables import measure
+
+    obs_a, obs_b = measure(psi_a), measure(psi_b)
+    for key in ("n_d", "n_c", "C_dd", "S"):
+        np.testing.assert_allclose(obs_a[key], obs_b[key], rtol=0, atol=1e-12, err_msg=key)
+    np.testing.assert_array_equal(obs_a["chi"], obs_b["chi"])
+    assert eng_a.trunc_err.eps == pytest.approx(eng_b.trunc_err.eps, rel=1e-10, abs=1e-15)
+    assert eng_a.trunc_err.ov == pytest.approx(eng_b.trunc_err.ov, rel=1e-12)
+    for a, b in zip(eng_a._trunc_err_bonds, eng_b._trunc_err_bonds, strict=True):
+        assert a.eps == pytest.approx(b.eps, rel=1e-10, abs=1e-15)
+    assert psi_a.norm == pytest.approx(psi_b.norm, rel=1e-12)

@@ -21,7 +21,7 @@ from mblbath.evolve import make_engine
 from mblbath.model import initial_mps
 from mblbath.observables import measure
 from mblbath.parallel import ParallelTEBDEngine
-from small_chain import L, small_model, tebd_options
+from small_chain import L, assert_same_evolution, small_model, tebd_options
 
 _model = small_model
 
@@ -56,15 +56,7 @@ def test_lean_engine_matches_tenpy(order, chi):
     assert all(f == (0.0, 1.0) for f in psi_l.form)
     if chi == 8:
         assert max(psi_t.chi) == chi and eng_t.trunc_err.eps > 1e-8  # truncation active
-    obs_t, obs_l = measure(psi_t), measure(psi_l)
-    for key in ("n_d", "n_c", "C_dd", "S"):
-        np.testing.assert_allclose(obs_l[key], obs_t[key], rtol=0, atol=1e-12, err_msg=key)
-    np.testing.assert_array_equal(obs_l["chi"], obs_t["chi"])
-    assert eng_l.trunc_err.eps == pytest.approx(eng_t.trunc_err.eps, rel=1e-10, abs=1e-15)
-    assert eng_l.trunc_err.ov == pytest.approx(eng_t.trunc_err.ov, rel=1e-12)
-    for a, b in zip(eng_l._trunc_err_bonds, eng_t._trunc_err_bonds, strict=True):
-        assert a.eps == pytest.approx(b.eps, rel=1e-10, abs=1e-15)
-    assert psi_l.norm == pytest.approx(psi_t.norm, rel=1e-12)
+    assert_same_evolution(psi_l, eng_l, psi_t, eng_t)
     assert abs(_fidelity(psi_l, psi_t) - 1.0) < 1e-12
     # the same charge sectors with the same numbers of Schmidt values on every bond
     for B_l, B_t in zip(psi_l._B, psi_t._B, strict=True):

@@ -26,7 +26,7 @@ from mblbath.parallel import (
     connected_dd_fast,
     performance_info,
 )
-from small_chain import small_model, tebd_options
+from small_chain import assert_same_evolution, small_model, tebd_options
 
 _model = small_model
 
@@ -56,15 +56,7 @@ def test_parallel_equals_sequential(order, lean):
     psi_p.test_sanity()
     assert max(psi_s.chi) == chi  # truncation is active, so its accumulation is tested
     assert eng_s.trunc_err.eps > 1e-8
-    obs_s, obs_p = measure(psi_s), measure(psi_p)
-    for key in ("n_d", "n_c", "C_dd", "S"):
-        np.testing.assert_allclose(obs_p[key], obs_s[key], rtol=0, atol=1e-12, err_msg=key)
-    np.testing.assert_array_equal(obs_p["chi"], obs_s["chi"])
-    assert eng_p.trunc_err.eps == pytest.approx(eng_s.trunc_err.eps, rel=1e-10, abs=1e-15)
-    assert eng_p.trunc_err.ov == pytest.approx(eng_s.trunc_err.ov, rel=1e-12)
-    for a, b in zip(eng_p._trunc_err_bonds, eng_s._trunc_err_bonds, strict=True):
-        assert a.eps == pytest.approx(b.eps, rel=1e-10, abs=1e-15)
-    assert psi_p.norm == pytest.approx(psi_s.norm, rel=1e-12)
+    assert_same_evolution(psi_p, eng_p, psi_s, eng_s)
     assert eng_p.evolved_time == eng_s.evolved_time
     # the states themselves, not only the measured numbers (after truncation the MPS is
     # canonical only approximately, so <psi|psi> != 1: normalise the overlap)

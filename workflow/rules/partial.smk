@@ -8,9 +8,10 @@ onerror:
     from mblbath.partial import run_partial_pass
 
     run_files = all_run_files()
+    present = set(existing(run_files))
     run_partial_pass(
-        [p for p in run_files if p not in existing(run_files)],
-        present=len(existing(run_files)),
+        [p for p in run_files if p not in present],
+        present=len(present),
         enabled=config["execution"]["partial_on_failure"],
         keep_going=workflow.execution_settings.keep_going,
         say=logger.warning,
