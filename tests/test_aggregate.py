@@ -9,8 +9,10 @@ from mblbath.disorder import disorder_dataset, sample_eps
 from mblbath.io import run_dataset, write_atomic
 
 
-def _fake_run(tmp_path, U, seed, chi_max=16, value=None):
-    p = run_params(L=6, U=U, seed=seed, chi_max=chi_max, t_max=1.0, dt=0.1, n_per_decade=2)
+def _fake_run(tmp_path, U, seed, chi_max=16, value=None, cdd_every=1, drop=()):
+    p = run_params(
+        L=6, U=U, seed=seed, chi_max=chi_max, t_max=1.0, dt=0.1, n_per_decade=2, cdd_every=cdd_every
+    )
     t = p.times()
     rng = np.random.default_rng(seed + int(10 * U))
     v = rng.random((len(t), 6)) if value is None else np.full((len(t), 6), value)
@@ -25,7 +27,9 @@ def _fake_run(tmp_path, U, seed, chi_max=16, value=None):
     }
     eps = sample_eps(p.W, p.L, seed, p.master_seed)
     ds = run_dataset(result, p, eps, "tebd", 1.0)
-    path = tmp_path / f"U{U}_s{seed}_chi{chi_max}.nc"
+    for key in drop:  # a run file of an older version, without this attribute
+        del ds.attrs[key]
+    path = tmp_path / f"U{U}_s{seed}_chi{chi_max}_every{cdd_every}.nc"
     write_atomic(ds, path)
     return path
 
@@ -56,6 +60,16 @@ def test_refuses_to_mix_numerics(tmp_path):
     b = _fake_run(tmp_path, 0.0, 1, chi_max=32)
     with pytest.raises(ValueError, match="chi_max"):
         aggregate_runs([str(a), str(b)])
+
+
+def test_cdd_every_must_match_and_is_implied_for_older_files(tmp_path):
+    old = _fake_run(tmp_path, 0.0, 0, drop=("cdd_every",))  # written before cdd_every existed
+    new = _fake_run(tmp_path, 0.0, 1)
+    agg = aggregate_runs([str(old), str(new)])
+    assert agg.attrs["cdd_every"] == 1
+    thin = _fake_run(tmp_path, 0.0, 1, cdd_every=2)
+    with pytest.raises(ValueError, match="cdd_every"):
+        aggregate_runs([str(old), str(thin)])
 
 
 def test_duplicate_run_is_an_error(tmp_path):

@@ -29,6 +29,8 @@ def test_defaults_fill_every_section():
         ({"numerics": {"t_max": -5}}, "numerics.t_max"),
         ({"numerics": {"t_max": 20.03}}, "numerics.t_max"),
         ({"numerics": {"chi_max_per_L": {"24": 64}}}, "numerics.chi_max_per_L.24"),
+        ({"numerics": {"cdd_every": 0}}, "numerics.cdd_every"),
+        ({"numerics": {"cdd_every": 1.5}}, "numerics.cdd_every"),
         ({"model": {"W": float("nan")}}, "model.W"),
         ({"model": {"d_residue": 3}}, "model.d_residue"),
         ({"model": {"c_site": 12}}, "model.c_site"),
@@ -52,6 +54,16 @@ def test_fmt_float_is_canonical():
 
     for x in (0, 2.5, 12, 1e-10, 0.05, 130):
         assert re.fullmatch(mc.FLOAT_RE, mc.fmt_float(x))
+
+
+def test_cdd_mask_keeps_first_last_and_every_kth():
+    np.testing.assert_array_equal(mc.cdd_mask(7, 3), [1, 0, 0, 1, 0, 0, 1])
+    np.testing.assert_array_equal(mc.cdd_mask(6, 3), [1, 0, 0, 1, 0, 1])
+    assert mc.cdd_mask(5, 1).all()
+    p = mc.run_params(L=6, U=1.0, seed=0, t_max=1.0, dt=0.1, cdd_every=2)
+    assert p.cdd_times().shape == p.times().shape and p.cdd_times().sum() < len(p.times())
+    with pytest.raises(ValueError, match="cdd_every"):
+        mc.cdd_mask(5, 0)
 
 
 def test_time_grid_lands_on_dt_multiples():

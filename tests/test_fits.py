@@ -410,6 +410,28 @@ def test_fit_ld_recovers_exponentials(agg_ld, tmp_path):
     _check_cf(ds, tmp_path, "ld")
 
 
+def test_fit_ld_on_a_thinned_c_dd_grid(agg_ld):
+    """numerics.cdd_every = 3: C_dd only at every third time; those fits are unchanged."""
+    from mblbath.config import cdd_mask
+
+    full = fit_ld(agg_ld, fit_t_min=1.0, n_bootstrap=0)
+    measured = cdd_mask(agg_ld.sizes["time"], 3)
+    thin = agg_ld.copy()
+    thin.attrs["cdd_every"] = 3
+    thin["C_dd"] = agg_ld["C_dd"].where(xr.DataArray(measured, dims="time"))
+    ds = fit_ld(thin, fit_t_min=1.0, n_bootstrap=0)
+    np.testing.assert_array_equal(
+        ds.ell_d.isel(time=measured).values, full.ell_d.isel(time=measured).values
+    )
+    assert np.isnan(ds.ell_d.isel(time=~measured)).all()
+    status = ds.ell_d_status.isel(U=0, centre=15, time=int(np.flatnonzero(~measured)[0])).item()
+    assert status.startswith("not measured") and "cdd_every" in status
+    bulk = slice(8, 22)
+    for U in (0.0, 12.0):  # Eq. (4) from a third of the times still recovers the truth
+        inf = ds.ell_d_inf.sel(U=U).isel(centre=bulk).values
+        np.testing.assert_allclose(inf, TRUE["xi_d"][U], rtol=0.05)
+
+
 def test_fit_ld_diff_absent_without_u0():
     agg = make_agg(L=12, Us=(12.0,), n_seeds=3, n_times=8)
     ds = fit_ld(agg, fit_t_min=1.0, n_bootstrap=0)

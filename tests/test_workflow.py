@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 import yaml
@@ -185,9 +186,14 @@ def test_failed_run_with_keep_going_still_gives_aggregate_and_report(tmp_path):
     work = copy_repo(tmp_path / "repo")
     smoke = yaml.safe_load((work / "config" / "smoke.yaml").read_text())
     # The smallest size only, no exact validation runs (a third of the smoke run's cost):
-    # the aggregate of one L and everything after it are at stake.
+    # the aggregate of one L and everything after it are at stake. C_dd on a thinned grid
+    # (cdd_every = 2), so that every fit, figure and the report also meet unmeasured times.
     config = write_config(
-        work, "one_size", sweep__L=[min(smoke["sweep"]["L"])], validation__n_seeds=0
+        work,
+        "one_size",
+        sweep__L=[min(smoke["sweep"]["L"])],
+        validation__n_seeds=0,
+        numerics__cdd_every=2,
     )
     config = str(config.relative_to(work))
     cfg = yaml.safe_load((work / config).read_text())
@@ -216,6 +222,11 @@ def test_failed_run_with_keep_going_still_gives_aggregate_and_report(tmp_path):
         assert int(agg["present"].sel(U=U, seed=seed)) == 1 - gone
         fit = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "xi_c.nc")
         assert fit.sizes  # every fit was made
+        assert agg.attrs["cdd_every"] == 2
+        assert np.isnan(agg["C_dd"].isel(time=1)).all()
+        assert np.isfinite(agg["C_dd"].isel(time=2).sel(U=U, seed=1)).all()
+        ld = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "ell_d.nc")
+        assert str(ld["ell_d_status"].isel(U=0, time=1, centre=0).item()).startswith("not meas")
     for name in ("fig1", "fig2", "fig3", "fig4", "criterion"):
         assert (work / "results" / "figures" / f"{name}.pdf").stat().st_size > 0
     claims = (work / "results" / "report" / "claims.md").read_text()

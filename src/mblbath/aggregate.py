@@ -9,6 +9,7 @@ NaN everywhere and ``present = 0``, so nothing is averaged unknowingly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -37,6 +38,16 @@ _PER_RUN = {
 }
 
 
+#: Shared attributes added after the first run files were written, with the value that
+#: those files implied (so old and new runs of the same settings still aggregate).
+_IMPLIED = {"cdd_every": 1}
+
+
+def _shared(ds: xr.Dataset, key: str) -> Any:
+    """Attribute ``key`` of a run file (the implied value if an older file lacks it)."""
+    return ds.attrs.get(key, _IMPLIED.get(key))
+
+
 def aggregate_runs(
     paths: Iterable[str],
     U_values: Sequence[float] | None = None,
@@ -54,10 +65,10 @@ def aggregate_runs(
     ref = runs[0]
     for p, ds in zip(paths, runs, strict=True):
         for key in SHARED_ATTRS:
-            if ds.attrs.get(key) != ref.attrs.get(key):
+            if _shared(ds, key) != _shared(ref, key):
                 raise ValueError(
-                    f"{p}: attribute {key}={ds.attrs.get(key)!r} differs from "
-                    f"{ref.attrs.get(key)!r}; runs of different settings cannot be aggregated"
+                    f"{p}: attribute {key}={_shared(ds, key)!r} differs from "
+                    f"{_shared(ref, key)!r}; runs of different settings cannot be aggregated"
                 )
         if not np.array_equal(ds["time"].values, ref["time"].values):
             raise ValueError(f"{p}: time grid differs from the other runs")
@@ -109,7 +120,7 @@ def aggregate_runs(
         np.asarray(seeds, dtype=np.int64),
         {"long_name": "disorder realisation"},
     )
-    attrs = {k: ref.attrs[k] for k in SHARED_ATTRS if k in ref.attrs}
+    attrs = {k: _shared(ref, k) for k in SHARED_ATTRS if _shared(ref, k) is not None}
     attrs["initial_state"] = ref.attrs.get("initial_state", "")
     attrs["nu_d"] = ref.attrs.get("nu_d", "1/3")
     attrs["n_runs"] = len(index)

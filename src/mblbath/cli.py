@@ -49,6 +49,7 @@ _NUMERIC_FLAGS = {
     "t_max": float,
     "t_first": float,
     "n_per_decade": int,
+    "cdd_every": int,
     "trunc_err_max": float,
 }
 

@@ -31,6 +31,7 @@ __all__ = [
     "chi_max_for",
     "numerics_name",
     "time_grid",
+    "cdd_mask",
     "config_hash",
     "MODEL_KEYS",
     "NUMERIC_KEYS",
@@ -196,6 +197,19 @@ def time_grid(t_max: float, dt: float, t_first: float, n_per_decade: int) -> np.
     return np.concatenate([[0.0], steps * dt])
 
 
+def cdd_mask(n_times: int, every: int) -> np.ndarray:
+    """Grid times at which ``C_dd`` is measured: every ``every``-th index, and the last.
+
+    ``numerics.cdd_every`` thins the expensive full correlation matrix (about one Trotter
+    step per measurement at saturated chi) while the densities, entropies and chi keep the
+    whole grid. Index 0 (t = 0) and the last index (t_max) are always included.
+    """
+    if every < 1:
+        raise ValueError(f"cdd_every must be >= 1, got {every}")
+    idx = np.arange(n_times)
+    return (idx % every == 0) | (idx == n_times - 1)
+
+
 def config_hash(cfg: dict) -> str:
     """Short stable hash of a validated config (recorded in every output)."""
     blob = json.dumps(cfg, sort_keys=True, default=str).encode()
@@ -212,6 +226,7 @@ NUMERIC_KEYS = (
     "t_max",
     "t_first",
     "n_per_decade",
+    "cdd_every",
     "trunc_err_max",
 )
 
@@ -236,6 +251,7 @@ class RunParams:
     t_max: float = 20.0
     t_first: float = 0.1
     n_per_decade: int = 10
+    cdd_every: int = 1
     trunc_err_max: float = 1e-4
 
     @property
@@ -249,6 +265,10 @@ class RunParams:
 
     def times(self) -> np.ndarray:
         return time_grid(self.t_max, self.dt, self.t_first, self.n_per_decade)
+
+    def cdd_times(self) -> np.ndarray:
+        """Which grid times measure ``C_dd`` (bool, like :meth:`times`): :func:`cdd_mask`."""
+        return cdd_mask(len(self.times()), self.cdd_every)
 
     def as_attrs(self) -> dict[str, Any]:
         """Parameters as netCDF attributes (None becomes the resolved value)."""

@@ -132,7 +132,8 @@ def run_tebd(
     Returns
     -------
     dict
-        ``times`` (T,), ``n_d``, ``n_c`` (T, L), ``C_dd`` (T, L, L), ``S`` (T, L-1),
+        ``times`` (T,), ``n_d``, ``n_c`` (T, L), ``C_dd`` (T, L, L; NaN at the times
+        ``numerics.cdd_every`` skips, :meth:`RunParams.cdd_times`), ``S`` (T, L-1),
         ``chi`` (T, L-1), ``trunc_err`` (T,) accumulated discarded weight.
 
     Notes
@@ -145,6 +146,7 @@ def run_tebd(
     if eps.shape != (params.L,):
         raise ValueError(f"eps has shape {eps.shape}, expected ({params.L},)")
     times = params.times()
+    cdd_at = params.cdd_times()
     steps = np.rint(times / params.dt).astype(np.int64)
     model = BathModel({"L": params.L, "eps": eps, "U": params.U, "td": params.td, "tc": params.tc})
     key = run_key(params, eps)
@@ -195,7 +197,7 @@ def run_tebd(
                     raise Interrupted(f"stopped at t = {done * params.dt:.4g}")
                 engine.run()  # one Trotter step (N_steps = 1)
                 done += 1
-            for name, val in measure(psi).items():
+            for name, val in measure(psi, with_cdd=bool(cdd_at[k])).items():
                 out[name].append(val)
             out["trunc_err"].append(float(engine.trunc_err.eps))
             if on_progress is not None:

@@ -95,6 +95,8 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import least_squares, leastsq
 
+from .config import cdd_mask
+
 __all__ = [
     "coarse_grain",
     "coarse_grain_x",
@@ -892,6 +894,8 @@ def fit_ld(
     times = agg.time.values.astype(float)
     nU, nT = Us.size, times.size
     valid = _valid_mask(agg, "C_dd", ("site", "site2"), exclude_unconverged)
+    every = int(agg.attrs.get("cdd_every", 1))  # numerics.cdd_every: C_dd on a thinner grid
+    measured = cdd_mask(nT, every)
     counts, idx = _bootstrap_counts(valid, n_bootstrap, bootstrap_seed)
     n_boot = counts.shape[0]
     xs = np.arange(1, x_max + 1)
@@ -913,6 +917,9 @@ def fit_ld(
         mean, sem = _mean_sem(absC[None], v1)
         mean, sem = mean[0], sem[0]  # (T, L, X)
         for it in range(nT):
+            if not measured[it]:
+                st[iu, it, :] = f"not measured: C_dd at one time in {every} (cdd_every = {every})"
+                continue
             if not v1[0, :, it].any():
                 st[iu, it, :] = "no data: no valid run at this time"
                 continue

@@ -56,7 +56,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "n_d": (("time", "site"), "d-boson density <n_d,i>", "1"),
     "C_dd": (
         ("time", "site", "site2"),
-        "connected d-d density correlation <n_d,i n_d,j> - <n_d,i><n_d,j>",
+        "connected d-d density correlation <n_d,i n_d,j> - <n_d,i><n_d,j> "
+        "(NaN: not measured at this time, see cdd_every)",
         "1",
     ),
     "S": (("time", "bond"), "von Neumann entanglement entropy of sites 0..bond-1", "nat"),

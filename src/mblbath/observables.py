@@ -40,13 +40,18 @@ def bond_entropies(psi: MPS) -> np.ndarray:
     return np.asarray(psi.entanglement_entropy(), dtype=float)
 
 
-def measure(psi: MPS) -> dict[str, np.ndarray]:
-    """Every per-time observable of a run (keys as in the run file's variables)."""
+def measure(psi: MPS, with_cdd: bool = True) -> dict[str, np.ndarray]:
+    """Every per-time observable of a run (keys as in the run file's variables).
+
+    ``with_cdd = False`` skips the correlation matrix (``numerics.cdd_every``): ``C_dd`` is
+    then all NaN, marking a time at which it was not measured.
+    """
     n_d, n_c = densities(psi)
+    L = psi.L
     return {
         "n_d": n_d,
         "n_c": n_c,
-        "C_dd": connected_dd(psi, n_d),
+        "C_dd": connected_dd(psi, n_d) if with_cdd else np.full((L, L), np.nan),
         "S": bond_entropies(psi),
         "chi": np.asarray(psi.chi, dtype=np.int64)[-(psi.L - 1) :],
     }

@@ -95,6 +95,8 @@ def model_flags(L):
     }
     if m["c_site"] is not None:
         flags["c-site"] = m["c_site"]
+    if n["cdd_every"] != 1:  # only when set: existing runs keep their params (no rerun)
+        flags["cdd-every"] = n["cdd_every"]
     return " ".join(f"--{k} {v}" for k, v in flags.items())
 
 

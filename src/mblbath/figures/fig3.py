@@ -160,16 +160,17 @@ def _panel_b(ax: Axes, b: Bundle, U: float | None) -> None:
         col = f"C{k}"
         y = sel_u(ell, U).isel(centre=j)
         t = y["time"].values
-        m = t > 0
         yv = y.values.astype(float)
-        if not np.any(np.isfinite(yv[m])):
+        m = (t > 0) & np.isfinite(yv)  # a line through the fitted times (cdd_every thins them)
+        if not m.any():
             continue
         ax.plot(t[m], yv[m], color=col, marker="o", ms=2.0, lw=0.9, label=rf"$i-L/2={xc[j]:g}$")
         if err is not None:
             style.band(ax, t[m], yv[m], sel_u(err, U).isel(centre=j).values[m], col)
         if has0:
             y0 = sel_u(ell, 0.0).isel(centre=j).values.astype(float)
-            ax.plot(t[m], y0[m], color=col, ls="--", lw=0.9)
+            m0 = (t > 0) & np.isfinite(y0)
+            ax.plot(t[m0], y0[m0], color=col, ls="--", lw=0.9)
         drawn += 1
     if drawn == 0:
         style.empty_panel(ax, f"ell_d(t, i) all NaN at U = {U:g}, L = {L}", xlabel, ylabel)
