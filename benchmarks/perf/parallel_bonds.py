@@ -22,6 +22,11 @@ round-off.
 First, the same run measures what the machine itself allows (:func:`gemm_ceiling`): the
 throughput of pure BLAS work on T threads relative to one. On a VM whose virtual cores
 share a physical core or its caches this is below T, and it bounds every speedup above.
+Then, per chi, :func:`process_ceiling`: T separate *processes* (no shared GIL, nothing
+shared at all) each evolving its own copy with the sequential engine, against one such
+process alone -- the throughput that T cores give this very workload here, i.e. the best
+any in-process parallelisation of the bond updates could reach (``--no-process-ceiling``
+skips it).
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=2, help="bond-update threads")
     p.add_argument("--dt", type=float, default=0.05)
     p.add_argument("--order", type=int, default=2)
+    p.add_argument(
+        "--no-process-ceiling",
+        dest="process_ceiling",
+        action="store_false",
+        help="skip the T-processes ceiling (saves ~1 min per chi)",
+    )
     p.add_argument(
         "--engine",
         choices=["pipeline", "tenpy"],
@@ -98,6 +109,63 @@ def gemm_ceiling(n_threads: int, seconds: float = 4.0, size: int = 256) -> dict[
         for t in threads:
             t.join()
     return {"gemm_solo_per_s": solo[0] / seconds, "gemm_ceiling": sum(counts) / solo[0]}
+
+
+def _process_steps(
+    L: int, chi: int, opts: dict[str, Any], lean: bool, steps: int, barrier: Any, out: Any
+) -> None:
+    """Child of :func:`process_ceiling`: ``steps`` sequential steps after the barrier."""
+    from mblbath.parallel import ParallelTEBDEngine, blas_limit
+
+    model, psi, _ = saturated_state(L, chi)
+    eng = ParallelTEBDEngine(psi, model, opts, n_threads=1, blas_threads=1, lean=lean)
+    with blas_limit(1):
+        eng.run()  # warm-up: gates
+        barrier.wait()
+        walls = []
+        for _ in range(steps):
+            w0 = time.perf_counter()
+            eng.run()
+            walls.append(time.perf_counter() - w0)
+    out.put(float(np.median(walls)))
+
+
+def process_ceiling(
+    L: int, chi: int, opts: dict[str, Any], lean: bool, steps: int, n_procs: int
+) -> dict[str, float]:
+    """Throughput of ``n_procs`` independent processes vs one, on this very TEBD step.
+
+    Each process (``spawn``) loads the saturated state and runs ``steps`` steps of the
+    sequential engine with one BLAS thread: one process alone, then ``n_procs`` at once
+    (started together by a barrier), then one alone again (the two alone runs are
+    averaged). With nothing shared -- no GIL, no Python
+    objects -- the ratio ``n_procs * t_alone / t_together`` is what the cores, caches and
+    memory of this machine allow; bond threads inside one process cannot beat it.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    medians: dict[int, list[float]] = {1: [], n_procs: []}
+    for n in (1, n_procs, 1):  # alone before and after: drifts of the VM hit both sides
+        out, barrier = ctx.Queue(), ctx.Barrier(n)
+        procs = [
+            ctx.Process(target=_process_steps, args=(L, chi, opts, lean, steps, barrier, out))
+            for _ in range(n)
+        ]
+        for p in procs:
+            p.start()
+        got = [out.get() for _ in procs]
+        for p in procs:
+            p.join()
+        if any(p.exitcode for p in procs):
+            raise RuntimeError("a process of the process ceiling failed")
+        medians[n].append(float(np.mean(got)))
+    alone, together = float(np.mean(medians[1])), medians[n_procs][0]
+    return {
+        "t_proc_alone_s": alone,
+        "t_proc_together_s": together,
+        "process_ceiling": n_procs * alone / together,
+    }
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -175,6 +243,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             **load_columns(),
         }
         row.update(ceiling)
+        if args.process_ceiling:
+            row.update(process_ceiling(args.L, chi, opts, lean, args.steps, args.threads))
+            row["speedup_vs_process_ceiling"] = row["speedup_par_vs_seq1"] / row["process_ceiling"]
         rows.append(row)
         print(
             f"L={args.L} chi={chi}: seq(1 BLAS) {t['seq1']:.3f} s, seq(BLAS all) "
@@ -183,6 +254,14 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"(load {row['load1']})",
             flush=True,
         )
+        if args.process_ceiling:
+            print(
+                f"  {args.threads} processes vs 1 on the same step: "
+                f"{row['process_ceiling']:.2f}x ({row['t_proc_alone_s']:.3f} s alone, "
+                f"{row['t_proc_together_s']:.3f} s together): threads reach "
+                f"{row['speedup_vs_process_ceiling']:.0%} of it",
+                flush=True,
+            )
     return rows
 
 
@@ -195,7 +274,12 @@ def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
     """The one-line summary of this benchmark's rows."""
     parts = [
         f"chi={r['chi']}: {r['speedup_par_vs_seq1']:.2f}x ({r['t_seq1_s']:.3f} -> "
-        f"{r['t_par_s']:.3f} s, diff {r['max_diff_par_seq1']:.0e})"
+        f"{r['t_par_s']:.3f} s, diff {r['max_diff_par_seq1']:.0e}"
+        + (
+            f", {args.threads} processes {r['process_ceiling']:.2f}x)"
+            if "process_ceiling" in r
+            else ")"
+        )
         for r in rows
     ]
     return (

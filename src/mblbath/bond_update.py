@@ -311,7 +311,7 @@ def _svd(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             _, S, Vh = _SVD_S(theta, signature=signature)
         else:  # pragma: no cover - other numpy layout or dtype
             _, S, Vh = np.linalg.svd(theta, full_matrices=False)
-        if _finite(S) and _finite(Vh):
+        if _finite(S):  # numpy sets every output to NaN when gesdd fails
             return S, Vh
     except (np.linalg.LinAlgError, FloatingPointError):
         pass
@@ -550,7 +550,9 @@ def update_bond(
         c = len(kept_q)
         kept_q.append(q_sectors[key])
         new_slices.append(new_slices[-1] + n_keep)
-        V = right[k][keep]
+        # gesdd sorts each sector's values, so the kept ones are usually its first n_keep:
+        # a view then (the same numbers as the boolean index, without the copy)
+        V = right[k][:n_keep] if keep[:n_keep].all() else right[k][keep]
         BL = mats[key] @ V.conj().T
         _divide(BL, renormalize)
         for ka, s, r0, r1 in row_slices[key]:
