@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import xarray as xr
@@ -108,18 +106,4 @@ def test_w_tilde_is_non_monotonic():
     )
     assert 0 < i < W.size - 1  # interior maximum: rises, then falls
     assert wt[-1] < wt[i] and wt[0] < wt[i]
-
-
-@pytest.mark.slow
-def test_default_size_runtime():
-    """Defaults of the pipeline: L = 600, n_real = 20, 29 W values, 41 U values."""
-    t0 = time.perf_counter()
-    ds = compute_criterion(np.linspace(1.0, 15.0, 29), np.linspace(0.0, 20.0, 41), 600, 20, 0)
-    dt = time.perf_counter() - t0
-    print(
-        f"criterion runtime {dt:.1f} s; W_tilde argmax {ds.attrs['W_tilde_argmax']:g} "
-        f"(max {ds.attrs['W_tilde_max']:.4f}); W_tilde(6.5) = {float(ds.W_tilde.sel(W=6.5)):.4f}; "
-        f"xi_d(6.5) = {float(ds.xi_d.sel(W=6.5)):.4f}; U_c(6.5) = {float(ds.U_c.sel(W=6.5)):.3f}"
-    )
-    assert dt < 120
-    assert 5.0 <= ds.attrs["W_tilde_argmax"] <= 12.0
+    assert 5.0 <= ds.attrs["W_tilde_argmax"] <= 12.0  # near the paper's W = 6.5

@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "quspin": "quspin_exact",
     "parallel": "parallel_bonds",
     "measure": "measurement",
+    "criterion": "criterion_runtime",
     "info": "info",
 }
 
@@ -46,6 +47,7 @@ QUICK: dict[str, list[str]] = {
     "quspin": ["--Ls", "9", "--t-max", "2", "--entropy-L", "0"],
     "parallel": ["--L", "12", "--chis", "32", "--steps", "1"],
     "measure": ["--L", "12", "--chi", "32", "--scaling-Ls", "6,9,12", "--scaling-chi", "16"],
+    "criterion": ["--L", "60", "--n-real", "2", "--n-W", "4", "--n-U", "3"],
     "info": [],
 }
 
