@@ -11,8 +11,9 @@ TEBD step and, holding the GIL, it serialises the parallel bond updates of
 
 :func:`update_bond` performs the same contractions in the same order (the same
 floating-point work up to zeros: step 2 also multiplies the few absent input blocks of a
-gate sector, steps 3-5 leave out row and column groups of theta that are entirely zero),
-with the bookkeeping specialised to this one task:
+gate sector, steps 3-5 leave out row and column groups of theta that are entirely zero,
+step 5 divides by the norm before instead of after one product), with the bookkeeping
+specialised to this one task:
 
 1. ``B0 . B1`` over the middle bond: one ``gemm`` per pair of charge blocks that match
    (TeNPy's compiled ``tensordot`` does the same ``gemm``\\ s), written straight into a
@@ -28,7 +29,8 @@ with the bookkeeping specialised to this one task:
    ``gesvd`` path), TeNPy's truncation rule on the concatenated spectrum
    (:func:`truncate_fast`: the code of :func:`~tenpy.linalg.truncation.truncate` with the
    options read once);
-5. ``B_L = C V^dagger / norm`` (one ``gemm`` per sector) and ``B_R = V``, cut into blocks
+5. ``B_L = C (V^dagger / norm)`` (one ``gemm`` per sector; TeNPy divides the product, the
+   same numbers to round-off) and ``B_R = V``, cut into blocks
    and stored as ordinary :class:`~tenpy.linalg.np_conserved.Array`\\ s with TeNPy's labels,
    leg conventions and charges (``psi.test_sanity()`` passes).
 
@@ -338,12 +340,17 @@ def _scale_rows(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return a * x[:, None]
 
 
-def _divide(a: np.ndarray, x: float) -> None:
-    """``a /= x`` in place for a real scalar ``x`` (on the real view of a complex ``a``)."""
+def _conj_divide(a: np.ndarray, x: float) -> np.ndarray:
+    """``a.conj() / x`` for a real scalar ``x`` in one pass over ``a`` (a new array).
+
+    For complex ``a`` on its real view: ``(re, im) / (x, -x)``, bitwise ``conj(a) / x``
+    (IEEE division by ``-x`` is the negated division by ``x``), without the temporary
+    conjugate.
+    """
     if np.iscomplexobj(a) and a.flags.c_contiguous:
-        np.divide(_real_view(a), x, out=_real_view(a))
-    else:
-        a /= x
+        out = np.divide(_real_view(a), np.array([x, -x]))
+        return out.view(a.dtype).reshape(a.shape)
+    return a.conj() / x
 
 
 def _finite(a: np.ndarray) -> bool:
@@ -553,8 +560,7 @@ def update_bond(
         # gesdd sorts each sector's values, so the kept ones are usually its first n_keep:
         # a view then (the same numbers as the boolean index, without the copy)
         V = right[k][:n_keep] if keep[:n_keep].all() else right[k][keep]
-        BL = mats[key] @ V.conj().T
-        _divide(BL, renormalize)
+        BL = mats[key] @ _conj_divide(V, renormalize).T
         for ka, s, r0, r1 in row_slices[key]:
             data_L.append(BL[r0:r1].reshape(r1 - r0, 1, n_keep))
             qdata_L.append((ka, s, c))

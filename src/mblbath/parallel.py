@@ -19,8 +19,8 @@ the same, lean update                       55-59 %      78-82 %      91-93 %
 one step, 1 thread, TeNPy [s CPU]            0.49         1.09         3.79
 one step, 1 thread, lean update [s]       0.29-0.30    0.82-1.23    3.4-3.9
 2 bond threads vs 1, TeNPy's update        0.96-1.04x   1.14-1.23x   1.49-1.86x
-2 bond threads vs 1, lean update           1.26-1.45x   1.25-1.87x   1.55-2.04x
-2 processes vs 1 (nothing shared)             1.72x     1.52-2.04x   1.87-1.97x
+2 bond threads vs 1, lean update           1.23-1.45x   1.25-1.87x   1.55-2.04x
+2 processes vs 1 (nothing shared)             1.72x     1.52-2.07x   1.87-1.98x
 =======================================  ===========  ===========  ===========
 
 (``python -m benchmarks.perf blas [--engine tenpy]``, load 0.4-1.3. ``python -m
@@ -29,8 +29,8 @@ own two threads raise the load to ~1.5. The last row is the benchmark's
 :func:`~benchmarks.perf.parallel_bonds.process_ceiling`: two independent processes
 evolving their own copies, against one -- what two cores of this VM give this very
 workload without any GIL (1.52-1.57x at chi = 256 came from a stand-alone script doing
-the same, the other values from the benchmark); in the three benchmark runs that measured
-it, the bond threads reached 83-102 % of it at chi = 256 and 82-100 % at chi = 512. The
+the same, the other values from the benchmark); in the four benchmark runs that measured
+it, the bond threads reached 82-102 % of it at chi = 256 and 82-100 % at chi = 512. The
 step's memory-bound numpy work (copies, scaling, the SVD's input copy) scales worse than
 gemm on this VM: 1.4-1.7x on two threads. On this VM a step on two busy cores costs
 25-50 % more CPU time than on one, varying from run to run, hence the ranges.)
