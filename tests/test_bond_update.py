@@ -23,8 +23,6 @@ from mblbath.observables import measure
 from mblbath.parallel import ParallelTEBDEngine
 from small_chain import L, assert_same_evolution, small_model, tebd_options
 
-_model = small_model
-
 
 def _options(order: int, chi: int, dt: float = 0.2) -> dict:
     return tebd_options(order, chi, dt)
@@ -49,7 +47,7 @@ def _fidelity(a: MPS, b: MPS) -> float:
 @pytest.mark.parametrize(("order", "chi"), [(2, 8), (4, 8), (2, 32)])
 def test_lean_engine_matches_tenpy(order, chi):
     """Observables, truncation errors, norm and state agree with TeNPy to 1e-12."""
-    model = _model()
+    model = small_model()
     steps = 8 if order == 2 else 3
     (psi_t, eng_t), (psi_l, eng_l) = _pair(model, order, chi, steps)
     psi_l.test_sanity()  # every tensor passes TeNPy's checks (charges, legs, blocks)
@@ -69,7 +67,7 @@ def test_lean_engine_matches_tenpy(order, chi):
 
 def test_lean_sequential_and_parallel_are_bitwise_identical():
     """One thread or three: the same operations on every bond, bit for bit."""
-    model = _model(seed=5)
+    model = small_model(seed=5)
     psi_1, psi_3 = initial_mps(model), initial_mps(model)
     e1 = ParallelTEBDEngine(psi_1, model, _options(2, 16), n_threads=1, blas_threads=1)
     e3 = ParallelTEBDEngine(psi_3, model, _options(2, 16), n_threads=3, blas_threads=1)
@@ -86,7 +84,7 @@ def test_lean_sequential_and_parallel_are_bitwise_identical():
 
 def test_single_update_matches_tenpy():
     """One update: the same Schmidt values and two-site wave function as TeNPy's update."""
-    model = _model(seed=2)
+    model = small_model(seed=2)
     psi = initial_mps(model)
     eng = TEBDEngine(psi, model, _options(2, 32))
     for _ in range(4):
@@ -117,7 +115,7 @@ def test_single_update_matches_tenpy():
 
 
 def test_make_engine_is_the_lean_engine():
-    model = _model()
+    model = small_model()
     eng = make_engine(initial_mps(model), model, _options(2, 8))
     assert isinstance(eng, ParallelTEBDEngine) and eng.lean and eng.n_threads == 1
     eng.run()
@@ -128,7 +126,7 @@ def test_make_engine_is_the_lean_engine():
 
 def test_unsupported_states_and_gates_use_tenpys_update():
     """Sites not in B form and gates without one state per charge block: TeNPy's code."""
-    model = _model(seed=4)
+    model = small_model(seed=4)
     psi_t, psi_l = initial_mps(model), initial_mps(model)
     for p in (psi_t, psi_l):
         p.convert_form("A")  # the first update of each bond sees an 'A' site
@@ -162,7 +160,7 @@ def _gate_of(model, i):
 
 def test_gate_cache_follows_the_gates():
     """A new time step recomputes the gates; the cached sector tables are dropped."""
-    model = _model()
+    model = small_model()
     psi = initial_mps(model)
     eng = ParallelTEBDEngine(psi, model, _options(2, 8, 0.1))
     eng.run()

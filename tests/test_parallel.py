@@ -28,8 +28,6 @@ from mblbath.parallel import (
 )
 from small_chain import assert_same_evolution, small_model, tebd_options
 
-_model = small_model
-
 
 def _options(order: int, chi: int, dt: float = 0.1) -> dict:
     return tebd_options(order, chi, dt)
@@ -49,7 +47,7 @@ def _evolve(engine_cls, model, order, chi, steps, dt=0.1, **kw):
 @pytest.mark.parametrize("order", [2, 4])
 def test_parallel_equals_sequential(order, lean):
     """All observables, the truncation error and the norm agree to 1e-12 (chi truncates)."""
-    model = _model()
+    model = small_model()
     chi, steps, dt = 8, (8 if order == 2 else 3), 0.2
     psi_s, eng_s = _evolve(TEBDEngine, model, order, chi, steps, dt)
     psi_p, eng_p = _evolve(ParallelTEBDEngine, model, order, chi, steps, dt, n_threads=2, lean=lean)
@@ -68,7 +66,7 @@ def test_parallel_equals_sequential(order, lean):
 
 def test_one_thread_is_the_sequential_code_path():
     """n_threads = 1, lean=False performs exactly TeNPy's operations: bitwise identical."""
-    model = _model(seed=5)
+    model = small_model(seed=5)
     psi_s, eng_s = _evolve(TEBDEngine, model, 2, 8, 6)
     psi_1, eng_1 = _evolve(ParallelTEBDEngine, model, 2, 8, 6, n_threads=1, lean=False)
     obs_s, obs_1 = measure(psi_s), measure(psi_1)
@@ -78,7 +76,7 @@ def test_one_thread_is_the_sequential_code_path():
 
 
 def test_engine_is_reusable_after_close_and_matches_three_threads():
-    model = _model(seed=7)
+    model = small_model(seed=7)
     psi_s, _ = _evolve(TEBDEngine, model, 2, 16, 6)
     psi = initial_mps(model)
     with ParallelTEBDEngine(psi, model, _options(2, 16), n_threads=3) as eng:
@@ -92,7 +90,7 @@ def test_engine_is_reusable_after_close_and_matches_three_threads():
 
 
 def test_constructor_validation_and_blas_threads():
-    model = _model()
+    model = small_model()
     psi = initial_mps(model)
     with pytest.raises(ValueError, match="n_threads"):
         ParallelTEBDEngine(psi, model, _options(2, 8), n_threads=0)
@@ -190,7 +188,7 @@ def test_svd_patch_is_installed_once_and_keeps_original():
 
 
 def test_connected_dd_fast_matches_observables():
-    model = _model(seed=11)
+    model = small_model(seed=11)
     psi, _ = _evolve(TEBDEngine, model, 2, 16, 5)
     np.testing.assert_allclose(connected_dd_fast(psi), connected_dd(psi), atol=1e-13)
     C = connected_dd_fast(psi)
