@@ -82,6 +82,25 @@ def test_lean_sequential_and_parallel_are_bitwise_identical():
     assert psi_3.norm == psi_1.norm
 
 
+def test_uninitialised_buffers_are_fully_written(monkeypatch):
+    """Buffers left uninitialised (every entry written) and zeroed ones both occur; TeNPy agrees.
+
+    An entry left unwritten in an ``np.empty`` buffer would be garbage in theta, so the
+    evolution would not match TeNPy's to 1e-12.
+    """
+    seen = []
+    alloc = bond_update._alloc
+
+    def recording_alloc(shape, dtype, full):
+        seen.append(full)
+        return alloc(shape, dtype, full)
+
+    monkeypatch.setattr(bond_update, "_alloc", recording_alloc)
+    (psi_t, eng_t), (psi_l, eng_l) = _pair(small_model(seed=2), 2, 16, 4)
+    assert True in seen and False in seen
+    assert_same_evolution(psi_l, eng_l, psi_t, eng_t)
+
+
 def test_single_update_matches_tenpy():
     """One update: the same Schmidt values and two-site wave function as TeNPy's update."""
     model = small_model(seed=2)
