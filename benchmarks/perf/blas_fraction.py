@@ -15,7 +15,9 @@ performs the same TEBD steps, measured four ways:
    libm/libc functions LAPACK calls (e.g. ``hypot`` in ``zlange``); ``blas_self`` = samples
    whose innermost frame is in the BLAS library. The rest is split by the innermost frame:
    Python interpreter, numpy, TeNPy's compiled ``_npc_helper``, libc/libm, kernel.
-   This is the number the acceptance line (>= 80 % at chi >= 256) is judged on.
+   This is the number the acceptance line (>= 80 % at chi >= 256) is judged on;
+   ``perf_blas_se`` is its binomial standard error, sqrt(p (1 - p) / samples) (~1 point
+   at chi = 256 with the default 6 steps; consecutive samples are not quite independent).
 3. cProfile: deterministic, function level. LAPACK = own time of ``scipy.linalg`` SVD/QR/
    eigen wrappers (the f2py call into LAPACK is not a separate entry, so it lands there);
    ``tensordot`` = own time of TeNPy's ``tensordot``/``inner`` (the compiled block loop
@@ -70,7 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Command-line options of this benchmark."""
     p.add_argument("--L", type=int, default=30)
     p.add_argument("--chis", type=parse_ints, default=[128, 256, 512])
-    p.add_argument("--steps", type=int, default=2, help="TEBD steps per measurement")
+    p.add_argument("--steps", type=int, default=6, help="TEBD steps per measurement")
     p.add_argument("--order", type=int, default=2)
     p.add_argument("--dt", type=float, default=0.05)
     p.add_argument("--no-perf", action="store_true", help="skip the perf sampling")
@@ -147,6 +149,8 @@ def perf_fractions(step: Any, n_steps: int) -> dict[str, float] | None:
     for cat in [c for c, _ in _CATEGORIES] + ["other"]:
         res[f"perf_{cat}"] = counts.get(cat, 0) / n
     res["perf_samples"] = n
+    p = res["perf_blas_incl"]
+    res["perf_blas_se"] = float(np.sqrt(p * (1.0 - p) / n))
     return res
 
 
@@ -239,7 +243,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         row.update(load_columns("load_end"))
         rows.append(row)
         perf_txt = (
-            f"perf: BLAS/LAPACK {row['perf_blas_incl']:.0%} (self {row['perf_blas_self']:.0%}, "
+            f"perf: BLAS/LAPACK {row['perf_blas_incl']:.1%} +- {row['perf_blas_se']:.1%} "
+            f"(self {row['perf_blas_self']:.0%}, "
             f"python {row['perf_python']:.0%}, numpy {row['perf_numpy']:.0%})"
             if "perf_blas_incl" in row
             else "perf: n/a"
@@ -263,7 +268,11 @@ def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
     """The one-line summary of this benchmark's rows."""
     parts = []
     for r in rows:
-        perf_txt = f"perf {r['perf_blas_incl']:.0%}" if "perf_blas_incl" in r else "perf n/a"
+        perf_txt = (
+            f"perf {r['perf_blas_incl']:.1%} +- {r['perf_blas_se']:.1%}"
+            if "perf_blas_incl" in r
+            else "perf n/a"
+        )
         parts.append(f"chi={r['chi']}: {perf_txt}, cProfile {r['cprof_blas_lapack']:.0%}")
     return (
         f"share of TEBD time in BLAS/LAPACK ({args.engine} engine, L={args.L}, "
