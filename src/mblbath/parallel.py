@@ -95,8 +95,10 @@ the same result. The bond entropies come from the stored Schmidt values: O(L chi
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
+import platform
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -119,6 +121,7 @@ __all__ = [
     "blas_limit",
     "blas_threads_for",
     "connected_dd_fast",
+    "keep_freed_memory",
     "performance_info",
 ]
 
@@ -267,6 +270,46 @@ def _install_gil_free_svd() -> None:
             npc.svd_flat = _gil_free_svd(current)
 
 
+#: glibc ``mallopt`` parameters (``<malloc.h>``) and the values :func:`keep_freed_memory` sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_TRIM_THRESHOLD_BYTES = 2**31 - 1  # never give the top of a heap back to the kernel
+_MMAP_THRESHOLD_BYTES = 2**30  # blocks below 1 GiB come from the heaps, not from mmap
+_MALLOC_TUNED: bool | None = None
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc's allocator keep freed memory for reuse instead of returning it to the kernel.
+
+    A bond update allocates and frees tens of MB of numpy arrays. By default glibc serves
+    large blocks with ``mmap`` and trims its heaps when their top is free, so the next
+    update page-faults the memory back in; in a multi-threaded process every ``munmap`` or
+    trim also interrupts the other cores running the process to flush their TLBs. Two bond
+    threads at L = 30, chi = 256 took 350-1200 minor page faults per step this way (one
+    thread: 100-150) and 5-20 % more CPU time per step than one thread. With the
+    thresholds set here: 130-220 faults, and over 8 paired runs (this VM, 2 cores) the
+    2-thread speedup went from 1.47-1.76x (mean 1.63x) to 1.57-1.83x (mean 1.74x).
+    The price is that the process keeps its peak heap size (what a SLURM job's memory
+    request must cover anyway).
+
+    Process-wide and permanent; applied by :class:`ParallelTEBDEngine` when it starts its
+    thread pool. Returns True if both settings were accepted, False where there is no
+    glibc (the defaults of the platform's allocator then stay).
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED is None:
+        _MALLOC_TUNED = False
+        if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+            try:
+                mallopt = ctypes.CDLL(None).mallopt
+            except (OSError, AttributeError):  # pragma: no cover - no glibc symbol
+                return False
+            mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+            ok_trim = mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES) == 1
+            ok_mmap = mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES) == 1
+            _MALLOC_TUNED = ok_trim and ok_mmap
+    return _MALLOC_TUNED
+
+
 def _mark_worker() -> None:
     """Thread-pool initializer: this thread may use the GIL-free SVD."""
     _TLS.worker = True
@@ -363,6 +406,7 @@ class ParallelTEBDEngine(TEBDEngine):
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
             _install_gil_free_svd()
+            keep_freed_memory()
             self._pool = ThreadPoolExecutor(
                 max_workers=self.n_threads,
                 thread_name_prefix="mblbath-tebd",
@@ -536,8 +580,9 @@ def performance_info() -> dict[str, Any]:
         the PyPI wheel ships the compiled ``tenpy.linalg._npc_helper``), ``tenpy_optimization``
         (level name; ``TENPY_OPTIMIZE`` sets it), ``tenpy_compiled_with_mkl``, ``blas``
         (list of ``"prefix version threads=N arch"`` strings from threadpoolctl, or
-        ``"threadpoolctl not installed"``), ``cores`` and ``OPENBLAS_CORETYPE`` (reported,
-        never changed).
+        ``"threadpoolctl not installed"``), ``cores``, ``OPENBLAS_CORETYPE`` (reported,
+        never changed) and ``malloc_keeps_freed_memory`` (:func:`keep_freed_memory`: True
+        or False once a thread pool has started, None before).
     """
     from tenpy.tools import optimization
 
@@ -548,6 +593,7 @@ def performance_info() -> dict[str, Any]:
         "tenpy_compiled_with_mkl": bool(optimization.compiled_with_MKL),
         "cores": available_cores(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", ""),
+        "malloc_keeps_freed_memory": _MALLOC_TUNED,
     }
     try:
         from threadpoolctl import threadpool_info
