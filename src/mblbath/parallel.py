@@ -15,25 +15,24 @@ averages at the start of each benchmark, from the CSVs):
                                           chi = 128    chi = 256    chi = 512
 =======================================  ===========  ===========  ===========
 share of a step in BLAS/LAPACK, TeNPy        31 %         60 %         83 %
-the same, lean update                       55-59 %      78-82 %      91-93 %
+the same, lean update                        60 %         82-83 %      93 %
 one step, 1 thread, TeNPy [s CPU]            0.49         1.09         3.79
-one step, 1 thread, lean update [s]       0.29-0.30    0.82-1.23    3.4-3.9
+one step, 1 thread, lean update [s]       0.25-0.30    0.77-0.91    3.2-3.4
 2 bond threads vs 1, TeNPy's update        0.96-1.04x   1.14-1.23x   1.49-1.86x
-2 bond threads vs 1, lean update           1.23-1.45x   1.25-1.87x   1.55-2.04x
-2 processes vs 1 (nothing shared)             1.72x     1.52-2.07x   1.87-1.98x
+2 bond threads vs 1, lean update           1.18-1.23x   1.45-1.68x   1.82-1.93x
+2 processes vs 1 (nothing shared)          1.81-2.06x   1.98-2.09x   1.92-2.02x
 =======================================  ===========  ===========  ===========
 
-(``python -m benchmarks.perf blas [--engine tenpy]``, load 0.4-1.3. ``python -m
-benchmarks.perf parallel --steps 5 [--engine tenpy]``, runs started at load 0.5-1.4; its
-own two threads raise the load to ~1.5. The last row is the benchmark's
+(Lean rows: 2026-12-02, ``python -m benchmarks.perf blas`` and ``python -m benchmarks.perf
+parallel --steps 5`` (8 runs at chi = 256, 4 at 128 and 512), load 0.4-1.6; TeNPy rows:
+2026-11-30/12-01, ``--engine tenpy``. The last row is the benchmark's
 :func:`~benchmarks.perf.parallel_bonds.process_ceiling`: two independent processes
 evolving their own copies, against one -- what two cores of this VM give this very
-workload without any GIL (1.52-1.57x at chi = 256 came from a stand-alone script doing
-the same, the other values from the benchmark); in the four benchmark runs that measured
-it, the bond threads reached 82-102 % of it at chi = 256 and 82-100 % at chi = 512. The
-step's memory-bound numpy work (copies, scaling, the SVD's input copy) scales worse than
-gemm on this VM: 1.4-1.7x on two threads. On this VM a step on two busy cores costs
-25-50 % more CPU time than on one, varying from run to run, hence the ranges.)
+workload without any GIL; the bond threads reached 72-84 % of it at chi = 256 and
+90-98 % at chi = 512. What separates threads from processes: the GIL over the Python
+bookkeeping and the small numpy calls (~18 % of a step at chi = 256), and a step on two
+busy threads costing up to 25 % more CPU time than on one, varying from run to run on this
+VM; :func:`keep_freed_memory` removes part of the latter.)
 
 With ``lean=False`` the engine runs TeNPy's own update code (reproduced in
 :meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1; ``n_threads = 1`` is then
