@@ -284,7 +284,7 @@ def keep_freed_memory() -> bool:
     update page-faults the memory back in; in a multi-threaded process every ``munmap`` or
     trim also interrupts the other cores running the process to flush their TLBs. Two bond
     threads at L = 30, chi = 256 took 350-1200 minor page faults per step this way (one
-    thread: 100-150) and 5-20 % more CPU time per step than one thread. With the
+    thread: 100-150) and up to ~25 % more CPU time per step than one thread. With the
     thresholds set here: 130-220 faults, and over 8 paired runs (this VM, 2 cores) the
     2-thread speedup went from 1.47-1.76x (mean 1.63x) to 1.57-1.83x (mean 1.74x).
     The price is that the process keeps its peak heap size (what a SLURM job's memory
