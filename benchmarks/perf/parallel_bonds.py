@@ -13,7 +13,13 @@ bond-update code (``ParallelTEBDEngine(lean=False)``: ``n_threads = 1`` is exact
 - ``par``: ``n_threads=T, blas_threads=1``, T = ``--threads``.
 
 One warm-up step each, then ``--steps`` rounds, each one step of every engine in turn
-(interleaved, so that load from other processes hits all of them alike). Reported: the
+(interleaved, so that load from other processes hits all of them alike). After every step
+the benchmark waits until the process is idle
+(:func:`~benchmarks.perf._common.wait_until_idle`): after ``seqB``, OpenBLAS's pool
+threads spin on for ~0.1 s (their CPU time is recorded as ``spin_cpu_after_seqB_s``),
+which would otherwise take a core from the engine timed next and count in its CPU time
+(measured 2026-12-02 at chi = 256 without the wait, three runs of each order: ``par``
+timed right after ``seqB`` 1.59-1.68x, right after ``seq1`` 1.72-1.78x). Reported: the
 median wall time per step, CPU time, the speedups ``seq1/par`` and ``seqB/par``, and the
 largest difference between the sequential and parallel states after all steps
 (``n_d``, ``n_c``, bond entropies, accumulated truncation error) -- which should be
@@ -37,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import bench_main, load_columns, parse_ints, saturated_state
+from ._common import bench_main, load_columns, parse_ints, saturated_state, wait_until_idle
 
 __all__ = ["NAME", "add_arguments", "gemm_ceiling", "run", "main"]
 
@@ -203,12 +209,16 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         load0 = load_columns("load_start_")
         wall: dict[str, list[float]] = {k: [] for k in engines}
         cpu: dict[str, list[float]] = {k: [] for k in engines}
+        spin: dict[str, list[float]] = {k: [] for k in engines}
+        wait_until_idle()
         for _ in range(args.steps):
             for name, eng in engines.items():
                 c0, w0 = time.process_time(), time.perf_counter()
                 eng.run()
                 wall[name].append(time.perf_counter() - w0)
                 cpu[name].append(time.process_time() - c0)
+                # OpenBLAS's pool threads spin on after seqB: not the next engine's cost
+                spin[name].append(wait_until_idle()[1])
         obs = {k: _observables(e.psi) for k, e in engines.items()}
         d_par = float(np.abs(obs["par"] - obs["seq1"]).max())
         d_seqB = float(np.abs(obs["seqB"] - obs["seq1"]).max())
@@ -230,6 +240,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             "cpu_seq1_s": float(np.median(cpu["seq1"])),
             "cpu_seqB_s": float(np.median(cpu["seqB"])),
             "cpu_par_s": float(np.median(cpu["par"])),
+            "spin_cpu_after_seqB_s": float(np.median(spin["seqB"])),
+            "spin_cpu_after_seq1_s": float(np.median(spin["seq1"])),
+            "spin_cpu_after_par_s": float(np.median(spin["par"])),
             "speedup_par_vs_seq1": t["seq1"] / t["par"],
             "speedup_par_vs_seqB": t["seqB"] / t["par"],
             "max_diff_par_seq1": d_par,

@@ -51,6 +51,7 @@ from ._common import (
     median_time,
     parse_ints,
     saturated_state,
+    wait_until_idle,
 )
 
 __all__ = ["NAME", "add_arguments", "run", "main", "quimb_hamiltonian", "to_quimb", "densities"]
@@ -191,10 +192,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     w, c, _ = median_time(lambda: tq.step(order=2), 1)  # noqa: B023
                 quimb_w.append(w)
                 quimb_c.append(c)
+                wait_until_idle()  # OpenBLAS's threads spin on after quimb's threaded step
                 with blas_limit(1):
                     w, c, _ = median_time(eng.run, 1)
                 ours_w.append(w)
                 ours_c.append(c)
+                wait_until_idle()
             nd_q, nc_q = densities(tq.pt, model)
             diff = max(
                 float(np.abs(nd_q - psi.expectation_value("Nd")).max()),
