@@ -8,7 +8,6 @@ TeNPy's own update code (``lean=False``). The lean update itself: ``test_bond_up
 
 from __future__ import annotations
 
-import platform
 import threading
 
 import numpy as np
@@ -202,16 +201,3 @@ def test_performance_info_reports_compiled_tenpy():
     assert isinstance(info["tenpy_cython"], bool)
     assert info["cores"] >= 1
     assert info["blas"]  # a list of strings (or a note that threadpoolctl is missing)
-
-
-@pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only"
-)
-def test_thread_pool_makes_glibc_keep_freed_memory():
-    """A started pool sets glibc's trim and mmap thresholds (once); the info reports it."""
-    model = small_model(seed=3)
-    psi = initial_mps(model)
-    with ParallelTEBDEngine(psi, model, _options(2, 8), n_threads=2) as eng:
-        eng.run()
-    assert performance_info()["malloc_keeps_freed_memory"] is True
-    assert parallel.keep_freed_memory() is True  # idempotent

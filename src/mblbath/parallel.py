@@ -16,23 +16,26 @@ averages at the start of each benchmark, from the CSVs):
 =======================================  ===========  ===========  ===========
 share of a step in BLAS/LAPACK, TeNPy        31 %         60 %         83 %
 the same, lean update                        60 %         82-83 %      93 %
-one step, 1 thread, TeNPy [s CPU]            0.49         1.09         3.79
-one step, 1 thread, lean update [s]       0.25-0.30    0.77-0.91    3.2-3.4
-2 bond threads vs 1, TeNPy's update        0.96-1.04x   1.14-1.23x   1.49-1.86x
-2 bond threads vs 1, lean update           1.18-1.23x   1.45-1.68x   1.82-1.93x
-2 processes vs 1 (nothing shared)          1.81-2.06x   1.98-2.09x   1.92-2.02x
+one step, 1 thread, TeNPy [s]             0.55-0.59    1.16-1.19    3.8-4.0
+one step, 1 thread, lean update [s]       0.30-0.31    0.84-0.87    3.4-3.6
+2 bond threads vs 1, TeNPy's update        1.16-1.19x   1.64-1.65x   1.84-1.89x
+2 bond threads vs 1, lean update           1.27-1.43x   1.74-1.81x   1.88-1.90x
+2 processes vs 1 (nothing shared)          1.98-2.09x   2.02-2.09x   1.96-2.03x
 =======================================  ===========  ===========  ===========
 
-(Lean rows: 2026-12-02, ``python -m benchmarks.perf blas`` and ``python -m benchmarks.perf
-parallel --steps 5`` (8 runs at chi = 256, 4 at 128 and 512), load 0.4-1.6; TeNPy rows:
-2026-11-30/12-01, ``--engine tenpy``. The last row is the benchmark's
-:func:`~benchmarks.perf.parallel_bonds.process_ceiling`: two independent processes
-evolving their own copies, against one -- what two cores of this VM give this very
-workload without any GIL; the bond threads reached 72-84 % of it at chi = 256 and
-90-98 % at chi = 512. What separates threads from processes: the GIL over the Python
-bookkeeping and the small numpy calls (~18 % of a step at chi = 256), and a step on two
-busy threads costing up to 25 % more CPU time than on one, varying from run to run on this
-VM; :func:`keep_freed_memory` removes part of the latter.)
+(Lean rows: 2026-12-02, ``python -m benchmarks.perf blas`` and three runs of ``python -m
+benchmarks.perf parallel --steps 5``, load 0.9-1.7; TeNPy rows: 2026-11-30/12-01 (BLAS
+share) and 2026-12-02 (two runs: step, threads), ``--engine tenpy``. The last row is the
+benchmark's :func:`~benchmarks.perf.parallel_bonds.process_ceiling`: two independent
+processes evolving their own copies, against one -- what two cores of this VM give this
+very workload without any GIL; the bond threads reached 84-89 % of it at chi = 256 and
+94-96 % at chi = 512. What separates them is mostly the GIL over the Python bookkeeping
+and the small numpy calls (~18 % of a step at chi = 256, a larger share at smaller chi):
+a bond update on two threads takes ~5 % longer than its CPU time, which is 1-4 % above
+that of the same update on one thread. Earlier versions of the benchmark timed the
+threads right after a step on OpenBLAS's two threads, whose pool threads spin on for
+~0.13 s of CPU: that cost the bond threads up to ~0.1 in speedup and showed up as their
+"extra" CPU time.)
 
 With ``lean=False`` the engine runs TeNPy's own update code (reproduced in
 :meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1; ``n_threads = 1`` is then
@@ -49,8 +52,8 @@ exactly :class:`~tenpy.algorithms.tebd.TEBDEngine`). Its threads can only overla
   the main thread and every sequential engine, still call TeNPy's own function, and a
   non-converging numpy SVD falls back to it, keeping TeNPy's ``gesvd`` backup);
 
-while TeNPy's Python bookkeeping of blocks, charges and leg pipes (~40 % of a step at
-chi = 256) stays serial under the GIL.
+while the Python part of TeNPy's bookkeeping of blocks, charges and leg pipes (inside the
+~40 % of a step at chi = 256 spent outside BLAS/LAPACK) stays serial under the GIL.
 
 To keep the total number of busy cores at the job's allowance, the BLAS libraries are
 limited to ``max(1, cores // n_threads)`` threads each while the engine evolves
@@ -94,10 +97,8 @@ the same result. The bond entropies come from the stored Schmidt values: O(L chi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import os
-import platform
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -120,7 +121,6 @@ __all__ = [
     "blas_limit",
     "blas_threads_for",
     "connected_dd_fast",
-    "keep_freed_memory",
     "performance_info",
 ]
 
@@ -269,46 +269,6 @@ def _install_gil_free_svd() -> None:
             npc.svd_flat = _gil_free_svd(current)
 
 
-#: glibc ``mallopt`` parameters (``<malloc.h>``) and the values :func:`keep_freed_memory` sets.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_TRIM_THRESHOLD_BYTES = 2**31 - 1  # never give the top of a heap back to the kernel
-_MMAP_THRESHOLD_BYTES = 2**30  # blocks below 1 GiB come from the heaps, not from mmap
-_MALLOC_TUNED: bool | None = None
-
-
-def keep_freed_memory() -> bool:
-    """Let glibc's allocator keep freed memory for reuse instead of returning it to the kernel.
-
-    A bond update allocates and frees tens of MB of numpy arrays. By default glibc serves
-    large blocks with ``mmap`` and trims its heaps when their top is free, so the next
-    update page-faults the memory back in; in a multi-threaded process every ``munmap`` or
-    trim also interrupts the other cores running the process to flush their TLBs. Two bond
-    threads at L = 30, chi = 256 took 350-1200 minor page faults per step this way (one
-    thread: 100-150) and up to ~25 % more CPU time per step than one thread. With the
-    thresholds set here: 130-220 faults, and over 8 paired runs (this VM, 2 cores) the
-    2-thread speedup went from 1.47-1.76x (mean 1.63x) to 1.57-1.83x (mean 1.74x).
-    The price is that the process keeps its peak heap size (what a SLURM job's memory
-    request must cover anyway).
-
-    Process-wide and permanent; applied by :class:`ParallelTEBDEngine` when it starts its
-    thread pool. Returns True if both settings were accepted, False where there is no
-    glibc (the defaults of the platform's allocator then stay).
-    """
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED is None:
-        _MALLOC_TUNED = False
-        if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-            try:
-                mallopt = ctypes.CDLL(None).mallopt
-            except (OSError, AttributeError):  # pragma: no cover - no glibc symbol
-                return False
-            mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-            ok_trim = mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES) == 1
-            ok_mmap = mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES) == 1
-            _MALLOC_TUNED = ok_trim and ok_mmap
-    return _MALLOC_TUNED
-
-
 def _mark_worker() -> None:
     """Thread-pool initializer: this thread may use the GIL-free SVD."""
     _TLS.worker = True
@@ -405,7 +365,6 @@ class ParallelTEBDEngine(TEBDEngine):
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
             _install_gil_free_svd()
-            keep_freed_memory()
             self._pool = ThreadPoolExecutor(
                 max_workers=self.n_threads,
                 thread_name_prefix="mblbath-tebd",
@@ -579,9 +538,8 @@ def performance_info() -> dict[str, Any]:
         the PyPI wheel ships the compiled ``tenpy.linalg._npc_helper``), ``tenpy_optimization``
         (level name; ``TENPY_OPTIMIZE`` sets it), ``tenpy_compiled_with_mkl``, ``blas``
         (list of ``"prefix version threads=N arch"`` strings from threadpoolctl, or
-        ``"threadpoolctl not installed"``), ``cores``, ``OPENBLAS_CORETYPE`` (reported,
-        never changed) and ``malloc_keeps_freed_memory`` (:func:`keep_freed_memory`: True
-        or False once a thread pool has started, None before).
+        ``"threadpoolctl not installed"``), ``cores`` and ``OPENBLAS_CORETYPE`` (reported,
+        never changed).
     """
     from tenpy.tools import optimization
 
@@ -592,7 +550,6 @@ def performance_info() -> dict[str, Any]:
         "tenpy_compiled_with_mkl": bool(optimization.compiled_with_MKL),
         "cores": available_cores(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", ""),
-        "malloc_keeps_freed_memory": _MALLOC_TUNED,
     }
     try:
         from threadpoolctl import threadpool_info
