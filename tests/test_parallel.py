@@ -26,7 +26,7 @@ from mblbath.parallel import (
     connected_dd_fast,
     performance_info,
 )
-from small_chain import assert_same_evolution, small_model, tebd_options
+from small_chain import assert_same_evolution, small_model, tebd_options, trunc_err_once
 
 
 def _options(order: int, chi: int, dt: float = 0.1) -> dict:
@@ -65,14 +65,17 @@ def test_parallel_equals_sequential(order, lean):
 
 
 def test_one_thread_is_the_sequential_code_path():
-    """n_threads = 1, lean=False performs exactly TeNPy's operations: bitwise identical."""
+    """n_threads = 1, lean=False performs exactly TeNPy's operations: bitwise identical.
+
+    (The truncation error TeNPy sums twice per step, see ``trunc_err_once``.)
+    """
     model = small_model(seed=5)
     psi_s, eng_s = _evolve(TEBDEngine, model, 2, 8, 6)
     psi_1, eng_1 = _evolve(ParallelTEBDEngine, model, 2, 8, 6, n_threads=1, lean=False)
     obs_s, obs_1 = measure(psi_s), measure(psi_1)
     for key in obs_s:
         np.testing.assert_array_equal(obs_1[key], obs_s[key], err_msg=key)
-    assert eng_1.trunc_err.eps == eng_s.trunc_err.eps
+    assert eng_1.trunc_err.eps == pytest.approx(trunc_err_once(eng_s)[0], rel=1e-14)
 
 
 def test_engine_is_reusable_after_close_and_matches_three_threads():
@@ -201,3 +204,26 @@ def test_performance_info_reports_compiled_tenpy():
     assert isinstance(info["tenpy_cython"], bool)
     assert info["cores"] >= 1
     assert info["blas"]  # a list of strings (or a note that threadpoolctl is missing)
+
+
+@pytest.mark.parametrize("lean", [True, False])
+def test_truncation_error_is_counted_once(lean):
+    """engine.trunc_err is the sum of the bond updates' errors; TeNPy's TEBDEngine doubles it."""
+    model = small_model(seed=5)
+    opts = _options(2, 6)
+    psi_p, psi_t = initial_mps(model), initial_mps(model)
+    eng_p = ParallelTEBDEngine(psi_p, model, opts, n_threads=1, lean=lean)
+    eng_t = TEBDEngine(psi_t, model, opts)
+    for _ in range(8):
+        eng_p.run()
+        eng_t.run()
+    per_bond = sum(e.eps for e in eng_p._trunc_err_bonds)
+    assert per_bond > 1e-8  # truncation active
+    assert eng_p.trunc_err.eps == pytest.approx(per_bond, rel=1e-12)
+    # TeNPy 1.1.1: evolve() and run_evolution() both add the error (drop the workaround
+    # in ParallelTEBDEngine.run_evolution once this fails)
+    assert eng_t.trunc_err.eps == pytest.approx(2 * per_bond, rel=1e-10)
+    # calling evolve() directly accumulates once, as in TeNPy
+    before = eng_p.trunc_err.eps
+    err = eng_p.evolve(1, opts["dt"])
+    assert eng_p.trunc_err.eps == pytest.approx(before + err.eps, rel=1e-12)

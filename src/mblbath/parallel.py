@@ -39,7 +39,9 @@ threads right after a step on OpenBLAS's two threads, whose pool threads spin on
 
 With ``lean=False`` the engine runs TeNPy's own update code (reproduced in
 :meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1; ``n_threads = 1`` is then
-exactly :class:`~tenpy.algorithms.tebd.TEBDEngine`). Its threads can only overlap
+exactly :class:`~tenpy.algorithms.tebd.TEBDEngine`, except that :attr:`trunc_err` counts
+the truncation error once, see :meth:`ParallelTEBDEngine.run_evolution`). Its threads can
+only overlap
 
 - TeNPy's compiled block ``tensordot`` (``tenpy.linalg._npc_helper``, shipped compiled in
   the PyPI wheel), which calls BLAS ``gemm`` inside ``nogil``;
@@ -300,7 +302,8 @@ class ParallelTEBDEngine(TEBDEngine):
         Update bonds with :func:`mblbath.bond_update.update_bond` (default) wherever
         :func:`~mblbath.bond_update.supported` (finite MPS in B form, one basis state per
         physical charge block; otherwise TeNPy's code). False: TeNPy's own update code
-        (``n_threads = 1`` is then exactly ``TEBDEngine``).
+        (``n_threads = 1`` is then exactly ``TEBDEngine``, but for the truncation error
+        counted once: :meth:`run_evolution`).
 
     Notes
     -----
@@ -326,6 +329,7 @@ class ParallelTEBDEngine(TEBDEngine):
         if blas_threads is not None and int(blas_threads) < 0:
             raise ValueError(f"blas_threads must be >= 0, got {blas_threads}")
         self._pool: ThreadPoolExecutor | None = None
+        self._trunc_err_once: TruncationError | None = None  # see run_evolution
         self.lean = bool(lean)
         self._gates: dict[int, GateBlocks | None] = {}
         self._trunc_options: bond_update.TruncOptions | None = None
@@ -374,6 +378,21 @@ class ParallelTEBDEngine(TEBDEngine):
 
     # -- evolution -------------------------------------------------------------------------
 
+    def run_evolution(self, N_steps: int, dt: float) -> None:
+        """As TeNPy's ``run_evolution``, with the truncation error counted once.
+
+        In TeNPy 1.1.1 ``TEBDEngine.evolve`` adds the error of its steps to
+        :attr:`trunc_err`, and ``TimeEvolutionAlgorithm.run_evolution`` (what :meth:`run`
+        calls) adds the same error a second time: a plain ``TEBDEngine`` reports twice the
+        discarded weight (``eps``) and the square of the overlap (``ov``). Here
+        :attr:`trunc_err` grows by the error of the steps exactly once, as it does when
+        :meth:`evolve` is called directly; ``_trunc_err_bonds`` is unaffected.
+        """
+        self._trunc_err_once = None
+        super().run_evolution(N_steps, dt)
+        if self._trunc_err_once is not None:  # evolve() ran: drop run_evolution's second sum
+            self.trunc_err = self._trunc_err_once
+
     def evolve(self, N_steps: int, dt: float | None) -> TruncationError:
         """As :meth:`TEBDEngine.evolve`, with BLAS limited to :attr:`blas_threads`.
 
@@ -381,7 +400,9 @@ class ParallelTEBDEngine(TEBDEngine):
         """
         self._trunc_options = bond_update.TruncOptions.read(self.trunc_params)
         with blas_limit(self.blas_threads):
-            return super().evolve(N_steps, dt)
+            err = super().evolve(N_steps, dt)
+        self._trunc_err_once = self.trunc_err  # the previous total + err (TeNPy's evolve)
+        return err
 
     def evolve_step(self, U_idx_dt: int, odd: bool | int) -> TruncationError:
         """Update all even (``odd = 0``) or all odd bonds, concurrently.
