@@ -15,7 +15,7 @@ averages at the start of each benchmark, from the CSVs):
                                           chi = 128    chi = 256    chi = 512
 =======================================  ===========  ===========  ===========
 share of a step in BLAS/LAPACK, TeNPy        31 %         60 %         83 %
-the same, lean update                        60 %         82-83 %      93 %
+the same, lean update                      54-60 %      79-83 %     92-93 %
 one step, 1 thread, TeNPy [s]             0.55-0.59    1.16-1.19    3.8-4.0
 one step, 1 thread, lean update [s]       0.30-0.31    0.84-0.87    3.4-3.6
 2 bond threads vs 1, TeNPy's update        1.16-1.19x   1.64-1.65x   1.84-1.89x
