@@ -210,13 +210,8 @@ def test_performance_info_reports_compiled_tenpy():
 def test_truncation_error_is_counted_once(lean):
     """engine.trunc_err is the sum of the bond updates' errors; TeNPy's TEBDEngine doubles it."""
     model = small_model(seed=5)
-    opts = _options(2, 6)
-    psi_p, psi_t = initial_mps(model), initial_mps(model)
-    eng_p = ParallelTEBDEngine(psi_p, model, opts, n_threads=1, lean=lean)
-    eng_t = TEBDEngine(psi_t, model, opts)
-    for _ in range(8):
-        eng_p.run()
-        eng_t.run()
+    _, eng_p = _evolve(ParallelTEBDEngine, model, 2, 6, 8, n_threads=1, lean=lean)
+    _, eng_t = _evolve(TEBDEngine, model, 2, 6, 8)
     per_bond = sum(e.eps for e in eng_p._trunc_err_bonds)
     assert per_bond > 1e-8  # truncation active
     assert eng_p.trunc_err.eps == pytest.approx(per_bond, rel=1e-12)
@@ -225,5 +220,5 @@ def test_truncation_error_is_counted_once(lean):
     assert eng_t.trunc_err.eps == pytest.approx(2 * per_bond, rel=1e-10)
     # calling evolve() directly accumulates once, as in TeNPy
     before = eng_p.trunc_err.eps
-    err = eng_p.evolve(1, opts["dt"])
+    err = eng_p.evolve(1, _options(2, 6)["dt"])
     assert eng_p.trunc_err.eps == pytest.approx(before + err.eps, rel=1e-12)
