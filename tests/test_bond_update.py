@@ -8,6 +8,8 @@ and two-site wave function of single updates, and the bond charges.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from tenpy.algorithms.tebd import TEBDEngine
@@ -120,11 +122,24 @@ def test_single_update_matches_tenpy():
         B_L, B_R, S, err, renorm = bond_update.update_bond(
             lean, i, gate, {"chi_max": 12, "svd_min": 1e-10}
         )
+        stored = lean.copy()
         lean.set_SR(i - 1, S)
         lean.set_B(i - 1, B_L, form="B")
         lean.set_B(i, B_R, form="B")
         lean.norm *= renorm
+        bond_update.store(stored, i, B_L, B_R, S)  # the shortcut the engine uses
+        assert stored.form == lean.form and stored.dtype == lean.dtype
+        assert stored._B[i - 1] is lean._B[i - 1] is B_L and stored._B[i] is lean._B[i] is B_R
+        assert stored._S[i] is lean._S[i] is S
         lean.test_sanity()
+        new_leg, ref_leg = B_R.get_leg("vL"), ref.get_B(i).get_leg("vL")
+        assert B_L.get_leg("vR").charges is new_leg.charges
+        for leg in (new_leg, B_L.get_leg("vR")):
+            leg.test_sanity()
+            assert leg.sorted and leg.is_sorted() and leg.bunched and leg.is_bunched()
+        assert (new_leg.qconj, B_L.get_leg("vR").qconj) == (ref_leg.qconj, -ref_leg.qconj)
+        np.testing.assert_array_equal(new_leg.charges, ref_leg.charges)
+        np.testing.assert_array_equal(new_leg.slices, ref_leg.slices)
         np.testing.assert_allclose(np.sort(S), np.sort(ref.get_SR(i - 1)), atol=1e-13)
         th_l = lean.get_theta(i - 1, n=2).to_ndarray()
         th_r = ref.get_theta(i - 1, n=2).to_ndarray()
@@ -171,6 +186,32 @@ def test_unsupported_states_and_gates_use_tenpys_update():
     np.testing.assert_array_equal(psi_b.entanglement_entropy(), psi_a.entanglement_entropy())
 
 
+def test_supported_checks_legs_and_remembers_only_matches():
+    model = small_model(seed=4)
+    psi = initial_mps(model)
+    gate = gate_blocks(_gate_of(model, 1))
+    assert supported(psi, 1, gate) and supported(psi, 1, gate)  # the second from the cache
+    assert {id(leg) for leg in gate.matching_legs.values()} == {
+        id(psi._B[0].legs[1]),
+        id(psi._B[1].legs[1]),
+    }
+    other = psi.copy()
+    B = other._B[1]
+    leg = B.legs[1].copy()
+    leg.charges = leg.charges[::-1].copy()  # the same states with permuted charges
+    B.legs[1] = leg
+    assert not supported(other, 1, gate)
+    assert all(cached is not leg for cached in gate.matching_legs.values())
+    B_L, B_R, S, _, _ = bond_update.update_bond(psi, 1, gate, {"chi_max": 8})
+    bond_update.store(psi, 1, B_L, B_R, S)
+    mid = psi._B[1].legs[0]
+    assert psi._B[0].legs[2].charges is mid.charges  # identical arrays: the fast path
+    assert supported(psi, 1, gate)
+    other = psi.copy()
+    other._B[1].legs[0] = mid.conj()  # a middle leg with the wrong direction
+    assert not supported(other, 1, gate)
+
+
 def _gate_of(model, i):
     eng = TEBDEngine(initial_mps(model), model, {"order": 2})
     eng.prepare_evolve(0.2)
@@ -199,13 +240,22 @@ def test_gate_cache_follows_the_gates():
         {"chi_max": 7, "svd_min": 1e-10},
         {"chi_max": 40, "svd_min": 1e-3},
         {"chi_max": 7, "degeneracy_tol": 1e-6},
+        {"chi_max": 7, "degeneracy_tol": 1e-6, "svd_min": 2.0},  # a warning
         {"chi_max": 50, "chi_min": 5, "svd_min": 0.05},
         {"chi_max": 50, "trunc_cut": 0.2},
         {"chi_max": 0},
+        {"chi_max": 100, "svd_min": 1e-4},  # more than the spectrum holds
+        {"chi_max": 50, "chi_min": 40},  # chi_min above the spectrum's length: a warning
+        {"chi_max": 10, "chi_min": 20, "svd_min": 1e-3, "trunc_cut": 0.3},
+        {"chi_max": 20, "svd_min": 2.0},  # nothing passes svd_min: a warning
+        {"chi_max": -3},  # a negative chi_max, as Python's slices read it
+        {"chi_max": 20, "svd_min": None, "trunc_cut": None},
         {},
     ],
 )
 def test_truncate_fast_matches_tenpy(opts):
+    """The same mask, norm, error and warnings (attributed to the caller) as TeNPy's
+    ``truncate``, including constraints that cannot be met."""
     rng = np.random.default_rng(1)
     for trial in range(20):
         S = rng.random(30) ** 3
@@ -214,8 +264,14 @@ def test_truncate_fast_matches_tenpy(opts):
         if trial % 4 == 0:
             S[-3:] = 0.0
         S /= np.linalg.norm(S)
-        mask_t, norm_t, err_t = truncate(S, dict(opts))
-        mask_f, norm_f, err_f = truncate_fast(S, TruncOptions.read(dict(opts)))
+        with warnings.catch_warnings(record=True) as warned_t:
+            warnings.simplefilter("always")
+            mask_t, norm_t, err_t = truncate(S, dict(opts))
+        with warnings.catch_warnings(record=True) as warned_f:
+            warnings.simplefilter("always")
+            mask_f, norm_f, err_f = truncate_fast(S, TruncOptions.read(dict(opts)))
+        assert [str(w.message) for w in warned_f] == [str(w.message) for w in warned_t]
+        assert all(w.filename == __file__ for w in warned_f)  # attributed to the caller
         np.testing.assert_array_equal(mask_f, mask_t)
         assert norm_f == norm_t
         assert (err_f.eps, err_f.ov) == (err_t.eps, err_t.ov)

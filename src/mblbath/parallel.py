@@ -481,9 +481,7 @@ class ParallelTEBDEngine(TEBDEngine):
                 if opts is None:
                     opts = self._trunc_options = bond_update.TruncOptions.read(self.trunc_params)
                 B_L, B_R, S, trunc_err, renormalize = bond_update.update_bond(psi, i, gate, opts)
-                psi.set_SR(i0, S)
-                psi.set_B(i0, B_L, form="B")
-                psi.set_B(i1, B_R, form="B")
+                bond_update.store(psi, i, B_L, B_R, S)
                 self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + trunc_err
                 return trunc_err, renormalize
         C = psi.get_theta(i0, n=2, formL=0.0)
