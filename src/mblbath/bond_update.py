@@ -349,8 +349,10 @@ def _real_view(a: np.ndarray) -> np.ndarray:
 def _scale_rows(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``a * x[:, None]``: ``theta = diag(S_L) C`` (TeNPy's ``scale_axis``).
 
-    numpy's complex-times-real loop (numpy 2.4: ~20 % faster than multiplying the real view
-    ``(..., 2)`` by ``x[:, None, None]``, whose inner loop has length 2).
+    numpy's complex-times-real loop: the same numbers as scaling the real view (``(re + i im)
+    (x + 0i)`` is ``re x + i im x`` exactly). Alone, on a 300 x 400 block, ~20 % faster than
+    the real view ``(..., 2)`` times ``x[:, None, None]`` (numpy 2.4); within a TEBD step at
+    chi = 256 the two measured the same (1.003x), so this is the simpler of equals.
     """
     return a * x[:, None]
 
@@ -579,8 +581,8 @@ def update_bond(
         mats[k][r0 : r0 + dL, c0 : c0 + dR] = block
 
     # -- 4. SVD per sector and truncation --------------------------------------------------
-    sl_blocks = [SL[a:b] for a, b in zip(slL[:-1], slL[1:], strict=True)]
     spectra, right = [], []
+    sl_blocks = [SL[a:b] for a, b in zip(slL[:-1], slL[1:], strict=True)]
     with np.errstate(invalid="raise", over="ignore", divide="ignore", under="ignore"):
         for key in sectors:
             rs = row_slices[key]
