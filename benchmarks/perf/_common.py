@@ -20,6 +20,7 @@ sector and entanglement structure as a late-time production state. States are ca
 from __future__ import annotations
 
 import csv
+import datetime
 import os
 import pickle
 import platform
@@ -94,6 +95,17 @@ def machine() -> str:
     from mblbath.parallel import available_cores
 
     return f"{cpu}, {available_cores()} cores, Python {sys.version.split()[0]}"
+
+
+def provenance() -> dict[str, str]:
+    """Columns that say how a benchmark row was made: start time (UTC), commit, machine."""
+    from mblbath.io import git_commit
+
+    return {
+        "measured_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_commit": git_commit(),
+        "machine": machine(),
+    }
 
 
 def bench_model(L: int) -> tuple[Any, np.ndarray]:
@@ -276,7 +288,8 @@ def bench_main(
     add_arguments(p)
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    rows = run(args)
+    stamp = provenance()
+    rows = [{**row, **stamp} for row in run(args)]
     path = write_csv(name, rows)
     write_summary(
         name,
