@@ -7,35 +7,20 @@ released, so by default (``lean=True``) every bond update -- in the parallel and
 sequential path, ``n_threads = 1`` -- is the lean update of :mod:`mblbath.bond_update`:
 the same contractions as TeNPy's ``TEBDEngine.update_bond``, but with one ``gemm`` per
 matching block pair or gate sector and one LAPACK ``gesdd`` (numpy's, which releases the
-GIL) per charge sector, and little Python bookkeeping in between. Measured on 2 cores
-(shared AMD EPYC VM, L = 30, order 2, dt = 0.05, states saturated at chi; 1-minute load
-averages at the start of each benchmark, from the CSVs):
+GIL) per charge sector, and little Python bookkeeping in between.
 
-=======================================  ===========  ===========  ===========
-                                          chi = 128    chi = 256    chi = 512
-=======================================  ===========  ===========  ===========
-share of a step in BLAS/LAPACK, TeNPy        31 %         60 %         83 %
-the same, lean update                      54-60 %      79-83 %     92-93 %
-one step, 1 thread, TeNPy [s]             0.55-0.59    1.16-1.19    3.8-4.0
-one step, 1 thread, lean update [s]       0.30-0.31    0.84-0.87    3.4-3.6
-2 bond threads vs 1, TeNPy's update        1.16-1.19x   1.64-1.65x   1.84-1.89x
-2 bond threads vs 1, lean update           1.27-1.43x   1.74-1.81x   1.88-1.90x
-2 processes vs 1 (nothing shared)          1.98-2.09x   2.02-2.09x   1.96-2.03x
-=======================================  ===========  ===========  ===========
-
-(Lean rows: 2026-12-02, ``python -m benchmarks.perf blas`` and three runs of ``python -m
-benchmarks.perf parallel --steps 5``, load 0.9-1.7; TeNPy rows: 2026-11-30/12-01 (BLAS
-share) and 2026-12-02 (two runs: step, threads), ``--engine tenpy``. The last row is the
-benchmark's :func:`~benchmarks.perf.parallel_bonds.process_ceiling`: two independent
-processes evolving their own copies, against one -- what two cores of this VM give this
-very workload without any GIL; the bond threads reached 84-89 % of it at chi = 256 and
-94-96 % at chi = 512. What separates them is mostly the GIL over the Python bookkeeping
-and the small numpy calls (~18 % of a step at chi = 256, a larger share at smaller chi):
-a bond update on two threads takes ~5 % longer than its CPU time, which is 1-4 % above
-that of the same update on one thread. Earlier versions of the benchmark timed the
-threads right after a step on OpenBLAS's two threads, whose pool threads spin on for
-~0.13 s of CPU: that cost the bond threads up to ~0.1 in speedup and showed up as their
-"extra" CPU time.)
+What the threads gain is measured by ``python -m benchmarks.perf parallel`` (figures, with
+the machine and date, in the README's Performance table). At L = 30, order 2, on 2 cores,
+two bond threads give 1.4x at chi = 128, 1.7-1.9x at chi = 256 and 1.9x at chi = 512, with
+bitwise identical states; two independent processes (nothing shared, no GIL) give 2.0x.
+What separates the threads from the processes is the GIL over the Python bookkeeping and
+the small numpy calls of each update (~18 % of a step at chi = 256, a larger share at
+smaller chi): an update waits for the GIL while the other thread holds it (a step on two
+threads took 0.35 s of bond-update wall time for 0.32 s of CPU time, against 0.29 s on one
+thread; 2026-12-02). The barrier between Trotter layers costs little: the threads idled
+5-8 ms per step at chi = 256 waiting for a layer's last bond, and starting each update as
+soon as its two sites were free (a wavefront without barriers, tried) gained nothing
+measurable (0.99-1.00x, bitwise the same states).
 
 With ``lean=False`` the engine runs TeNPy's own update code (reproduced in
 :meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1; ``n_threads = 1`` is then
@@ -61,9 +46,9 @@ To keep the total number of busy cores at the job's allowance, the BLAS librarie
 limited to ``max(1, cores // n_threads)`` threads each while the engine evolves
 (:mod:`threadpoolctl`; restored afterwards). One bond-update stream gains nothing from a
 second OpenBLAS thread at these block sizes (measured while planning, L = 30, chi = 256:
-0.38 s per step with one thread, 0.50 s with two; the lean update in the benchmark runs
-above: 0.83 s with one, 0.88 s with OpenBLAS's default two), so the second core is better
-spent on a second bond.
+0.38 s per step with one thread, 0.50 s with two; the lean update, 2026-12-02: 0.32 s with
+one, 0.48 s with OpenBLAS's default two), so the second core is better spent on a second
+bond.
 
 Determinism
 -----------
