@@ -19,8 +19,11 @@ never switches engines, but the benchmark does, and the threaded engine's first 
 another engine's is slower than its next ones (measured 2026-12-02 on a 2-core Intel Xeon
 VM at chi = 256: 0.197 s first, 0.179 s next, the sequential engine's first and next 0.319
 and 0.312 s; timing first steps only, ``--warm 0``, gave 1.59x where one untimed step gave
-1.70-1.77x). The CSV keeps the median first step of each engine (``t_first_*_s``). After
-every step
+1.70-1.77x). The CSV keeps the median first step of each engine (``t_first_*_s``). Each
+visit then measures the state as a run does between steps
+(:func:`mblbath.observables.measure` without ``C_dd``, untimed) and times one more step
+(``t_after_measure_*_s``): the condition of a run at its early, densely measured times.
+After every step
 the benchmark waits until the process is idle
 (:func:`~benchmarks.perf._common.wait_until_idle`): after ``seqB``, OpenBLAS's pool
 threads spin on for ~0.1 s (their CPU time is recorded as ``spin_cpu_after_seqB_s``),
@@ -197,6 +200,7 @@ def process_ceiling(
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the benchmark; returns the CSV rows."""
+    from mblbath.observables import measure
     from mblbath.parallel import ParallelTEBDEngine, available_cores
 
     lean = args.engine == "pipeline"
@@ -233,6 +237,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         spin: dict[str, list[float]] = {k: [] for k in engines}
         wait_until_idle()
         first: dict[str, list[float]] = {k: [] for k in engines}
+        after_measure: dict[str, list[float]] = {k: [] for k in engines}
         for _ in range(args.steps):
             for name, eng in engines.items():
                 for j in range(args.warm + 1):  # the last step of the visit is timed
@@ -246,6 +251,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 wall[name].append(w)
                 cpu[name].append(c)
                 spin[name].append(idle)
+                # as in a run: the pipeline's measurement (main thread), then the next step
+                measure(eng.psi, with_cdd=False)
+                w0 = time.perf_counter()
+                eng.run()
+                after_measure[name].append(time.perf_counter() - w0)
+                wait_until_idle()
         obs = {k: _observables(e.psi) for k, e in engines.items()}
         d_par = float(np.abs(obs["par"] - obs["seq1"]).max())
         d_seqB = float(np.abs(obs["seqB"] - obs["seq1"]).max())
@@ -281,6 +292,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             "warm_steps": args.warm,
             "t_first_seq1_s": float(np.median(first["seq1"])),
             "t_first_par_s": float(np.median(first["par"])),
+            "t_after_measure_seq1_s": float(np.median(after_measure["seq1"])),
+            "t_after_measure_par_s": float(np.median(after_measure["par"])),
             "state_saturation": info["saturation"],
             **load0,
             **load_columns(),
@@ -294,7 +307,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"L={args.L} chi={chi}: seq(1 BLAS) {t['seq1']:.3f} s, seq(BLAS all) "
             f"{t['seqB']:.3f} s, {args.threads} bond threads {t['par']:.3f} s -> "
             f"{row['speedup_par_vs_seq1']:.2f}x (first steps after switching engines: "
-            f"{row['t_first_seq1_s'] / row['t_first_par_s']:.2f}x); max|diff| = {d_par:.1e} "
+            f"{row['t_first_seq1_s'] / row['t_first_par_s']:.2f}x, steps right after a "
+            f"measurement: {row['t_after_measure_seq1_s'] / row['t_after_measure_par_s']:.2f}x); "
+            f"max|diff| = {d_par:.1e} "
             f"(load {row['load1']})",
             flush=True,
         )
