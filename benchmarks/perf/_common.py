@@ -82,19 +82,22 @@ def load_columns(prefix: str = "load") -> dict[str, float]:
     return {f"{prefix}1": round(a, 2), f"{prefix}5": round(b, 2), f"{prefix}15": round(c, 2)}
 
 
-def machine() -> str:
-    """Short description of the machine: CPU model, cores, Python."""
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; else what :mod:`platform` knows)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:  # pragma: no cover
         pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """Short description of the machine: CPU model, cores, Python."""
     from mblbath.parallel import available_cores
 
-    return f"{cpu}, {available_cores()} cores, Python {sys.version.split()[0]}"
+    return f"{cpu_model()}, {available_cores()} cores, Python {sys.version.split()[0]}"
 
 
 def provenance() -> dict[str, str]:
