@@ -17,9 +17,10 @@ One warm-up step each, then ``--steps`` rounds; in each round every engine in tu
 from other processes hits all of them alike). The untimed step is there because a run
 never switches engines, but the benchmark does, and the threaded engine's first step after
 another engine's is slower than its next ones (measured 2026-12-02 on a 2-core Intel Xeon
-VM at chi = 256: 0.197 s first, 0.179 s next, the sequential engine's first and next 0.319
-and 0.312 s; timing first steps only, ``--warm 0``, gave 1.59x where one untimed step gave
-1.70-1.77x). The CSV keeps the median first step of each engine (``t_first_*_s``). Each
+VM at chi = 256: 0.189 s first, 0.171 s next, the sequential engine's first and next 0.287
+and 0.285 s; in ten runs the first steps gave 1.52-1.65x where the steps after one
+untimed step gave 1.62-1.85x). The CSV keeps the median first step of each engine
+(``t_first_*_s``). Each
 visit then measures the state as a run does between steps
 (:func:`mblbath.observables.measure` without ``C_dd``, untimed) and times one more step
 (``t_after_measure_*_s``): the condition of a run at its early, densely measured times.

@@ -11,8 +11,9 @@ GIL) per charge sector, and little Python bookkeeping in between.
 
 What the threads gain is measured by ``python -m benchmarks.perf parallel`` (figures, with
 the machine and date, in the README's Performance table). At L = 30, order 2, on 2 cores,
-two bond threads give 1.4x at chi = 128, 1.7-1.9x at chi = 256 and 1.9x at chi = 512, with
-bitwise identical states; two independent processes (nothing shared, no GIL) give 2.0x.
+two bond threads give 1.3-1.4x at chi = 128, 1.6-1.9x at chi = 256 and 1.8-1.9x at
+chi = 512, with bitwise identical states; two independent processes (nothing shared, no
+GIL) give 1.9-2.0x.
 What separates the threads from the processes is the GIL over the Python bookkeeping and
 the small numpy calls of each update (~18 % of a step at chi = 256, a larger share at
 smaller chi): an update waits for the GIL while the other thread holds it (a step on two
