@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mblbath.analysis.stats import mean_sem
 from mblbath.config import config_hash, validate_config
 
 __all__ = [
@@ -207,16 +208,6 @@ def make_agg(
     return ds
 
 
-def _nan_mean_sem(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard error over axis 1 (seeds), ignoring missing (NaN) runs."""
-    n = np.isfinite(a).sum(axis=1)
-    mean = np.where(np.isfinite(a), a, 0).sum(axis=1) / np.maximum(n, 1)
-    dev = np.where(np.isfinite(a), a - mean[:, None], 0)
-    var = (dev**2).sum(axis=1) / np.maximum(n - 1, 1)
-    sem = np.where(n > 1, np.sqrt(var / np.maximum(n, 1)), np.nan)
-    return np.where(n > 0, mean, np.nan), sem
-
-
 def _status(shape: tuple[int, ...], ok: np.ndarray | bool = True, reason: str = "") -> np.ndarray:
     ok = np.broadcast_to(np.asarray(ok, dtype=bool), shape)
     return np.where(ok, "ok", reason or "fit failed").astype(object)
@@ -233,7 +224,7 @@ def make_nc_fit(agg: xr.Dataset, nan_fits: bool = False, seed: int = 1) -> xr.Da
     x_cg = start + 1 - c_site
     nc = agg["n_c"].values
     cg = (nc[..., :-2] + nc[..., 1:-1] + nc[..., 2:]) / 3.0
-    mean, err = _nan_mean_sem(cg)
+    mean, err, _ = mean_sem(cg)  # over the seeds, missing runs skipped
     noise = 1 + 0.015 * rng.standard_normal((Us.size, t.size))
     ell = np.array([ell_c_true(U, t) for U in Us]) * noise
     R = np.array([R_true(L, t) for _ in Us])
@@ -354,7 +345,7 @@ def make_ent_fit(agg: xr.Dataset, nan_fits: bool = False) -> xr.Dataset:
     bond = agg["bond"].values
     xb = bond - 0.5 - c_site
     S = agg["S"].values
-    mean, err = _nan_mean_sem(S)
+    mean, err, _ = mean_sem(S)
     model = np.full_like(mean, np.nan)
     xmbl = np.full((Us.size, t.size), np.nan)
     slope = np.full(Us.size, np.nan)

@@ -4,8 +4,9 @@
 Modules: :mod:`~mblbath.config` (schema, run table), :mod:`~mblbath.model` (Eq. 1 on TeNPy),
 :mod:`~mblbath.disorder`, :mod:`~mblbath.evolve` (TEBD driver), :mod:`~mblbath.observables`,
 :mod:`~mblbath.exact` (exact references), :mod:`~mblbath.io` (run files),
-:mod:`~mblbath.aggregate`, :mod:`~mblbath.fits`, :mod:`~mblbath.criterion`,
-:mod:`~mblbath.figures`, :mod:`~mblbath.report`, :mod:`~mblbath.cli`.
+:mod:`~mblbath.aggregate`, :mod:`~mblbath.criterion`, :mod:`~mblbath.analysis` (statistics and
+fits, shared by the figures and the report), :mod:`~mblbath.figures`, :mod:`~mblbath.report`,
+:mod:`~mblbath.cli`.
 """
 
 __version__ = "0.1.0"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .analysis.stats import mean_sem_xr
 from .config import MODEL_KEYS, NUMERIC_KEYS
 from .io import open_run, provenance
 
@@ -153,12 +154,10 @@ def disorder_mean(
     """Disorder mean and standard error of the mean of ``agg[var]`` over ``seed``.
 
     Missing runs (NaN) are skipped; with ``exclude_unconverged`` runs flagged
-    ``converged = 0`` are skipped too.
+    ``converged = 0`` are skipped too. Computed by :func:`mblbath.analysis.stats.mean_sem_xr`.
     """
     da = agg[var]
     if exclude_unconverged:
         da = da.where(agg["converged"] == 1)
-    n = da.notnull().sum("seed")
-    mean = da.mean("seed", skipna=True)
-    sem = da.std("seed", ddof=1, skipna=True) / np.sqrt(n.where(n > 0))
+    mean, sem, _ = mean_sem_xr(da, "seed")
     return mean, sem

@@ -426,7 +426,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_fit(args) -> int:
-    from .pipeline import run_fit
+    from .analysis.run import run_fit
 
     run_fit(args.what, _settings(args), args.agg, args.nc_fit, args.out)
     return 0

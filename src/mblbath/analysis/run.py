@@ -1,6 +1,6 @@
 """Glue between the validated config and the analysis functions (one call per fit rule).
 
-Each fit reads its inputs, calls the tested function of :mod:`mblbath.fits` or
+Each fit reads its inputs, calls the tested function of :mod:`mblbath.analysis` or
 :mod:`mblbath.criterion` with the config's analysis settings, stamps provenance and writes
 one netCDF file atomically.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .config import config_hash
-from .io import provenance, write_atomic
+from ..config import config_hash
+from ..io import provenance, write_atomic
 
 __all__ = ["run_fit"]
 
@@ -26,7 +26,8 @@ def _need(path: Path | None, flag: str, what: str) -> xr.Dataset:
 
 def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Path) -> Path:
     """Compute fit ``what`` (nc, lc, ld, entanglement, criterion) and write it to ``out``."""
-    from . import criterion, fits
+    from .. import criterion
+    from . import ell_d, entanglement, profile, saturation
 
     an = cfg["analysis"]
     if what == "criterion":
@@ -42,19 +43,20 @@ def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Pa
         )
     elif what == "lc":
         nc = _need(nc_fit, "--nc-fit", what)
-        ds = fits.fit_lc(nc, an["fit_t_min"], int(nc.attrs["L"]))
+        ds = saturation.fit_lc(nc, an["fit_t_min"], int(nc.attrs["L"]))
     else:
         data = _need(agg, "--agg", what)
         # The fits skip runs flagged converged = 0 themselves and record that they did.
         skip = {"exclude_unconverged": an["exclude_unconverged"]}
+        boot = (an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"])
         if what == "nc":
-            ds = fits.fit_nc(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"], **skip)
+            ds = profile.fit_nc(data, *boot, **skip)
         elif what == "ld":
-            ds = fits.fit_ld(data, an["fit_t_min"], an["n_bootstrap"], an["bootstrap_seed"], **skip)
+            ds = ell_d.fit_ld(data, *boot, **skip)
         elif what == "entanglement":
             nc = _need(nc_fit, "--nc-fit", what)
             t_ent = an["t_ent"] if an["t_ent"] is not None else float(data["time"].values[-1])
-            ds = fits.fit_entanglement(data, nc, an["fit_t_min"], t_ent, **skip)
+            ds = entanglement.fit_entanglement(data, nc, an["fit_t_min"], t_ent, **skip)
         else:
             raise ValueError(f"unknown fit {what!r}")
         for key in ("n_runs", "n_missing", "n_unconverged", "numerics"):
