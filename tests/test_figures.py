@@ -16,7 +16,6 @@ import pytest
 from PIL import Image
 
 from mblbath.figures import FIGURES, make_figure, render, style
-from mblbath.figures.data import load_bundle, mean_sem, wls
 from synthetic import write_inputs
 
 NAMES = sorted(FIGURES)
@@ -144,32 +143,9 @@ def test_unknown_figure_name(tmp_path):
         make_figure("fig9", {}, str(tmp_path / "a.pdf"), str(tmp_path / "a.png"), {})
 
 
-def test_missing_input_file_is_an_error(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        load_bundle({"agg": [str(tmp_path / "nope.nc")]}, {})
-
-
 def test_colours_are_consistent():
     U_all = [0.0, 2.5, 4.0, 12.0]
     cols = [style.u_color(u, U_all) for u in U_all]
     assert cols[0] == style.U0_COLOR
     assert len({tuple(np.round(c, 6)) for c in cols[1:]}) == 3
     assert style.l_color(30, [30, 48]) != style.l_color(48, [30, 48])
-
-
-def test_mean_sem_ignores_missing_runs():
-    import xarray as xr
-
-    da = xr.DataArray([[1.0, 3.0, np.nan], [np.nan, np.nan, np.nan]], dims=("x", "seed"))
-    m, s, n = mean_sem(da)
-    assert m.values[0] == pytest.approx(2.0)
-    assert s.values[0] == pytest.approx(np.std([1.0, 3.0], ddof=1) / np.sqrt(2))
-    assert np.isnan(m.values[1]) and int(n.values[1]) == 0
-
-
-def test_wls_recovers_a_line_with_errors():
-    x = np.linspace(0, 1, 9)
-    p, cov = wls(x, 2 + 3 * x, np.full(9, 0.1), deg=1)
-    assert p == pytest.approx([2, 3])
-    assert cov[1, 1] > 0
-    assert wls(x[:2], x[:2], None, deg=1) is None

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mblbath.figures.data import Bundle
+from mblbath.analysis.bundle import Bundle
 from mblbath.report import (
     CLAIMS,
     FAILS,
@@ -193,15 +193,6 @@ def test_claim_rejects_unknown_verdict():
         Claim("k", "p", "f", verdict="maybe")
 
 
-def test_status_ok_with_caveat_is_usable():
-    """'ok; <caveat>' statuses (fits.py convention) are used, other reasons are not."""
-    from mblbath.figures.data import is_ok, ok_mask
-
-    assert is_ok("ok") and is_ok("ok; R unresolved") and not is_ok("okay-ish")
-    st = xr.DataArray(np.array(["ok", "ok; T0 at bound", "failed"], dtype=object), dims="U")
-    assert ok_mask(xr.Dataset({"status": st})).values.tolist() == [True, True, False]
-
-
 def test_report_captions_are_valid_rst():
     """workflow/report/*.rst render (Jinja with the default config, then docutils) cleanly."""
     import io
@@ -247,9 +238,9 @@ def test_missing_runs_are_listed_and_counted():
 
 
 def test_per_time_fit_statuses_are_counted_not_listed():
-    from mblbath.report import _status_of
+    from mblbath.report.basis import status_of
 
     st = [["ok", "not fitted: t = 0.1 < fit_t_min = 0.5", "not fitted: t = 0.2 < fit_t_min = 0.5"]]
     ds = xr.Dataset({"status": (("U", "time"), np.array(st, dtype=object))}, coords={"U": [2.5]})
-    assert _status_of(ds, 2.5) == "not fitted: t < fit_t_min = 0.5 (×2), ok"
-    assert _status_of(None, 2.5) == "missing"
+    assert status_of(ds, 2.5) == "not fitted: t < fit_t_min = 0.5 (×2), ok"
+    assert status_of(None, 2.5) == "missing"

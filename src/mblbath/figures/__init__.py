@@ -3,7 +3,9 @@
 One entry point, :func:`make_figure`, used by the Snakemake rules (one rule per figure)
 through the CLI. Each figure module (``fig1`` ... ``fig4``, ``criterion``, ``validation``)
 exposes ``plot(bundle) -> matplotlib.figure.Figure``; :mod:`.style` holds the shared look
-and the saving with provenance metadata, :mod:`.data` the defensive readers of the inputs.
+and the saving with provenance metadata. The inputs are read by
+:mod:`mblbath.analysis.bundle` and the tables shared with the claims report come from
+:mod:`mblbath.analysis.tables`; nothing here is imported by the report.
 
 Figures never read raw runs, never use randomness, and always render: a missing input
 (one L only, no U = 0, failed fits) becomes an in-panel note instead of an empty panel.
@@ -17,20 +19,13 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from ..analysis.bundle import load_bundle
 from . import style
-from .data import load_bundle
 
 __all__ = ["FIGURES", "make_figure", "render"]
 
-#: Figure names accepted by :func:`make_figure` and the module drawing each.
-FIGURES: dict[str, str] = {
-    "fig1": "fig1",
-    "fig2": "fig2",
-    "fig3": "fig3",
-    "fig4": "fig4",
-    "criterion": "criterion",
-    "validation": "validation",
-}
+#: Figure names accepted by :func:`make_figure`; each is drawn by the module of that name.
+FIGURES: tuple[str, ...] = ("fig1", "fig2", "fig3", "fig4", "criterion", "validation")
 
 
 def render(name: str, inputs: dict[str, list[str]], meta: dict[str, Any]) -> Figure:
@@ -40,7 +35,7 @@ def render(name: str, inputs: dict[str, list[str]], meta: dict[str, Any]) -> Fig
     """
     if name not in FIGURES:
         raise ValueError(f"unknown figure {name!r}; expected one of {sorted(FIGURES)}")
-    module = import_module(f"{__name__}.{FIGURES[name]}")
+    module = import_module(f"{__name__}.{name}")
     return module.plot(load_bundle(inputs, meta))
 
 

@@ -17,8 +17,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..analysis.bundle import Bundle, cfg_get, var
 from . import style
-from .data import Bundle, cfg_get, var
 
 __all__ = ["plot"]
 
@@ -130,7 +130,7 @@ def _panel_b(ax: Axes, b: Bundle, W0: float) -> None:
 
 
 def plot(b: Bundle) -> Figure:
-    """Draw the criterion figure from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    """Draw the criterion figure from a loaded :class:`~mblbath.analysis.bundle.Bundle`."""
     fig = style.new_figure(style.TEXT_WIDTH, 2.6)
     axes = fig.subplots(1, 2)
     W0 = float(cfg_get(b.cfg, "model", "W", default=6.5))

@@ -19,33 +19,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 
-from . import style
-from .data import (
+from ..analysis.bundle import (
     Bundle,
     failure_reason,
     largest_u,
     masked_ok,
-    mean_sem,
     nearest_index,
-    seed_valid,
     sel_u,
     var,
 )
+from ..analysis.tables import disorder_mean_at, pick_times
+from . import style
 
-__all__ = ["plot", "pick_times", "pick_distances"]
-
-#: Number of profiles shown in panel (b).
-N_TIMES = 6
-
-
-def pick_times(times: np.ndarray, n: int = N_TIMES, t_min: float = 0.5) -> list[float]:
-    """About ``n`` distinct grid times, log-spaced from ``t_min`` (or the first t > 0) to t_max."""
-    t = np.asarray([v for v in times if v > 0 and np.isfinite(v)], dtype=float)
-    if t.size == 0:
-        return []
-    lo = t[t >= t_min].min() if np.any(t >= t_min) else t.min()
-    targets = np.geomspace(lo, t.max(), n) if t.max() > lo else [lo]
-    return sorted({float(t[nearest_index(t, tt)]) for tt in targets})
+__all__ = ["plot", "pick_distances"]
 
 
 def pick_distances(xs: np.ndarray, L: int, n: int = 4) -> list[float]:
@@ -111,9 +97,7 @@ def _panel_b(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
     if agg is None or U is None or var(agg, "n_c") is None:
         style.empty_panel(ax, "no aggregated runs (agg) in the inputs", xlabel, ylabel)
         return
-    nc = sel_u(agg["n_c"], U)
-    valid = seed_valid(agg, b.exclude_unconverged)
-    mean, sem, _ = mean_sem(nc, "seed", sel_u(valid, U) if valid is not None else None)
+    mean, sem, _ = disorder_mean_at(b, agg, "n_c", U)
     x = (
         agg["x"].values
         if "x" in agg.coords
@@ -150,9 +134,7 @@ def _coarse_grain_from_agg(b: Bundle, L: int, U: float):
     agg = b.agg.get(L)
     if agg is None or var(agg, "n_c") is None or sel_u(agg["n_c"], U) is None:
         return None
-    nc = sel_u(agg["n_c"], U)
-    valid = seed_valid(agg, b.exclude_unconverged)
-    mean, sem, _ = mean_sem(nc, "seed", sel_u(valid, U) if valid is not None else None)
+    mean, sem, _ = disorder_mean_at(b, agg, "n_c", U)
     c_site = int(agg.attrs.get("c_site", L // 2))
     m = mean.transpose("time", "site").values
     e = sem.transpose("time", "site").values
@@ -314,7 +296,7 @@ def _inset_xi_vs_L(ax: Axes, b: Bundle, U: float) -> None:
 
 
 def plot(b: Bundle) -> Figure:
-    """Draw Fig. 1 from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    """Draw Fig. 1 from a loaded :class:`~mblbath.analysis.bundle.Bundle`."""
     fig = style.new_figure(style.TEXT_WIDTH, 3.55)
     gs = fig.add_gridspec(2, 3, height_ratios=[0.36, 1.0])
     ax_a = fig.add_subplot(gs[0, :])

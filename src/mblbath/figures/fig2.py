@@ -15,20 +15,18 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from . import style
-from .data import (
+from ..analysis.bundle import (
     Bundle,
     cfg_get,
-    ell_c_lower_bound,
     failure_reason,
     masked_ok,
-    mean_sem,
     nearest_index,
-    seed_valid,
     sel_u,
     u_values,
     var,
 )
+from ..analysis.tables import disorder_mean_at, ell_c_lower_bound
+from . import style
 
 __all__ = ["plot", "entanglement_profile"]
 
@@ -191,10 +189,7 @@ def entanglement_profile(b: Bundle, L: int, U: float, t_target: float):
         agg = b.agg.get(L)
         if agg is None or var(agg, "S") is None or sel_u(agg["S"], U) is None:
             return None
-        valid = seed_valid(agg, b.exclude_unconverged)
-        S, E, _ = mean_sem(
-            sel_u(agg["S"], U), "seed", sel_u(valid, U) if valid is not None else None
-        )
+        S, E, _ = disorder_mean_at(b, agg, "S", U)
     fin = np.asarray(S.notnull().any("bond"))
     times = S["time"].values
     if not fin.any():
@@ -254,7 +249,7 @@ def _panel_b(ax: Axes, b: Bundle, L: int | None) -> None:
 
 
 def plot(b: Bundle) -> Figure:
-    """Draw Fig. 2 from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    """Draw Fig. 2 from a loaded :class:`~mblbath.analysis.bundle.Bundle`."""
     fig = style.new_figure(style.TEXT_WIDTH, 2.7)
     axes = fig.subplots(1, 2)
     sizes_a = b.sizes("nc_fit", "lc_fit")

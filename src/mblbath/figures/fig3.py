@@ -18,20 +18,19 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from . import style
-from .data import (
+from ..analysis.bundle import (
     Bundle,
     failure_reason,
     has_u,
     largest_u,
     last_finite_time,
     masked_ok,
-    mean_sem,
     nearest_index,
-    seed_valid,
     sel_u,
     var,
 )
+from ..analysis.tables import disorder_mean_at
+from . import style
 
 __all__ = ["plot", "final_density", "pick_centres"]
 
@@ -45,8 +44,7 @@ def final_density(b: Bundle, L: int, U: float):
     t_fin = last_finite_time(nd)
     if t_fin is None:
         return None
-    valid = seed_valid(agg, b.exclude_unconverged)
-    mean, sem, _ = mean_sem(nd, "seed", sel_u(valid, U) if valid is not None else None)
+    mean, sem, _ = disorder_mean_at(b, agg, "n_d", U)
     it = nearest_index(mean["time"].values, t_fin)
     c_site = int(agg.attrs.get("c_site", L // 2))
     x = agg["site"].values - c_site
@@ -225,7 +223,7 @@ def _inset_diff(ax: Axes, b: Bundle, ld, L: int, xc: np.ndarray, U: float) -> No
 
 
 def plot(b: Bundle) -> Figure:
-    """Draw Fig. 3 from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    """Draw Fig. 3 from a loaded :class:`~mblbath.analysis.bundle.Bundle`."""
     fig = style.new_figure(style.TEXT_WIDTH, 2.7)
     axes = fig.subplots(1, 2)
     U = largest_u(b.u_all())

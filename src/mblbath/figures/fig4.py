@@ -20,69 +20,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..analysis.bundle import Bundle, largest_u, nearest_index, sel_u, status_strings, var
+from ..analysis.tables import c_site_of, cut_x, cuts, entropy_tables, pick_times, symmetrise
 from . import style
-from .data import (
-    Bundle,
-    c_site_of,
-    cut_x,
-    largest_u,
-    mean_sem,
-    nearest_index,
-    seed_valid,
-    sel_u,
-    status_strings,
-    var,
-)
-from .fig1 import pick_times
 
-__all__ = ["plot", "entropy_tables", "symmetrise", "cuts"]
-
-
-def entropy_tables(b: Bundle, L: int, U: float):
-    """``(time, bond, S, S_err, S_model | None)`` as numpy arrays (time, bond); None if absent."""
-    ent = b.ent_fit.get(L)
-    if ent is not None and sel_u(var(ent, "S_mean"), U) is not None:
-        f = sel_u(ent, U)
-        S = f["S_mean"].transpose("time", "bond")
-        err = f.get("S_err")
-        E = err.transpose("time", "bond").values if err is not None else np.full(S.shape, np.nan)
-        mod = f.get("S_model")
-        M = mod.transpose("time", "bond").values.astype(float) if mod is not None else None
-        if M is not None and not np.any(np.isfinite(M)):
-            M = None
-        return S["time"].values, S["bond"].values, S.values.astype(float), E, M
-    agg = b.agg.get(L)
-    if agg is None or sel_u(var(agg, "S"), U) is None:
-        return None
-    valid = seed_valid(agg, b.exclude_unconverged)
-    m, e, _ = mean_sem(sel_u(agg["S"], U), "seed", sel_u(valid, U) if valid is not None else None)
-    m = m.transpose("time", "bond")
-    return m["time"].values, m["bond"].values, m.values, e.transpose("time", "bond").values, None
-
-
-def symmetrise(x: np.ndarray, y: np.ndarray, e: np.ndarray | None = None):
-    """Fold a profile over the centre: at d = |x| the mean of the cuts at +-x (NaN ignored)."""
-    d = np.round(np.abs(np.asarray(x, dtype=float)), 6)
-    ds = np.unique(d)
-    ys, es = [], []
-    for v in ds:
-        k = np.flatnonzero(np.isclose(d, v))
-        ys.append(np.nanmean(y[k]) if np.any(np.isfinite(y[k])) else np.nan)
-        if e is not None:
-            ek = e[k][np.isfinite(e[k])]
-            es.append(np.sqrt(np.sum(ek**2)) / len(k) if ek.size else np.nan)
-    return ds, np.asarray(ys), (np.asarray(es) if e is not None else None)
-
-
-def cuts(x: np.ndarray, L: int, n: int = 4) -> list[int]:
-    """Indices of the cuts with x >= 0 closest to 0, L/8, L/4, 3L/8 (distinct)."""
-    x = np.asarray(x, dtype=float)
-    out: list[int] = []
-    for k in range(n):
-        j = int(np.argmin(np.where(x >= 0, np.abs(x - k * L / 8.0), np.inf)))
-        if j not in out:
-            out.append(j)
-    return out
+__all__ = ["plot"]
 
 
 def _panel_a(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
@@ -170,7 +112,7 @@ def _panel_b(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
 
 
 def plot(b: Bundle) -> Figure:
-    """Draw Fig. 4 from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    """Draw Fig. 4 from a loaded :class:`~mblbath.analysis.bundle.Bundle`."""
     fig = style.new_figure(style.TEXT_WIDTH, 2.7)
     axes = fig.subplots(1, 2)
     U = largest_u(b.u_all())

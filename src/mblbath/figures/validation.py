@@ -15,8 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..analysis.bundle import Bundle, u_values, var
 from . import style
-from .data import Bundle, u_values, var
 
 __all__ = ["plot", "FLOOR"]
 
@@ -116,7 +116,7 @@ def _panel(ax: Axes, b: Bundle, which: str) -> None:
 
 
 def plot(b: Bundle) -> Figure:
-    """Draw the validation figure from a loaded :class:`~mblbath.figures.data.Bundle`."""
+    """Draw the validation figure from a loaded :class:`~mblbath.analysis.bundle.Bundle`."""
     fig = style.new_figure(style.TEXT_WIDTH, 2.6)
     axes = fig.subplots(1, 2)
     _panel(axes[0], b, "n")

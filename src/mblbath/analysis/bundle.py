@@ -1,14 +1,15 @@
-"""Reading the aggregated and fitted netCDF files for figures and the claims report.
+"""Reading the aggregated and fitted netCDF files for the figures and the claims report.
 
-Everything here is defensive: a variable may be missing, a fit may have failed (its
-``status`` is then a reason string instead of ``"ok"``), a U may be absent from the sweep.
-Functions return ``None`` or NaN in those cases, never raise, and never warn (pytest turns
-warnings into errors), so the callers can write an in-panel note instead of crashing.
+:func:`load_bundle` opens every input of a figure or of the report into a :class:`Bundle`
+(per-L datasets keyed by L). The readers here are defensive: a variable may be missing, a
+fit may have failed (its ``status`` is then a reason string instead of ``"ok"``), a U may
+be absent from the sweep. They return ``None`` or NaN in those cases, never raise, and
+never warn (pytest turns warnings into errors), so the callers can write an in-panel note
+or a "not testable" verdict instead of crashing.
 
-Disorder statistics: the mean over realisations ``seed`` ignores missing runs (NaN) and,
-if ``analysis.exclude_unconverged`` is set in the config, runs flagged ``converged = 0``;
-its uncertainty is the standard error of the mean, ``std(ddof=1) / sqrt(n)`` (NaN for
-n < 2).
+Disorder averages of these inputs use :func:`mblbath.analysis.stats.mean_sem_xr` over the
+runs that :func:`seed_valid` admits (missing runs and, if ``analysis.exclude_unconverged``
+is set in the config, runs flagged ``converged = 0`` are left out).
 """
 
 from __future__ import annotations
@@ -38,19 +39,15 @@ __all__ = [
     "has_u",
     "largest_u",
     "smallest_positive_u",
-    "mean_sem",
     "seed_valid",
     "nearest_index",
     "last_finite_time",
     "run_counts",
     "cfg_get",
-    "wls",
-    "c_site_of",
-    "cut_x",
-    "ell_c_lower_bound",
 ]
 
-#: Keys of the ``inputs`` mapping of :func:`mblbath.figures.make_figure` / ``write_claims``.
+#: Keys of the ``inputs`` mapping of the figures' ``make_figure`` and the report's
+#: ``write_claims``.
 INPUT_KEYS = ("agg", "nc_fit", "lc_fit", "ld_fit", "ent_fit", "criterion", "validation")
 
 _U_TOL = 1e-9
@@ -241,29 +238,6 @@ def seed_valid(agg: xr.Dataset, exclude_unconverged: bool = False) -> xr.DataArr
     return present
 
 
-def mean_sem(
-    da: xr.DataArray, dim: str = "seed", valid: xr.DataArray | None = None
-) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
-    """Mean, standard error of the mean and count over ``dim``, ignoring NaN, without warnings.
-
-    ``valid`` (broadcastable to ``da``) removes further entries (e.g. unconverged runs).
-    """
-    da = da.astype(float)
-    if valid is not None:
-        da = da.where(valid)
-    if dim not in da.dims:
-        return da, xr.full_like(da, np.nan), xr.ones_like(da)
-    good = da.notnull()
-    n = good.sum(dim)
-    s1 = da.where(good, 0.0).sum(dim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (s1 / n).where(n > 0)
-        dev2 = ((da - mean) ** 2).where(good, 0.0).sum(dim)
-        var_ = (dev2 / (n - 1)).where(n > 1)
-        sem = np.sqrt(var_ / n)
-    return mean, sem, n
-
-
 def nearest_index(values: np.ndarray, target: float) -> int:
     """Index of the finite value closest to ``target`` (in log if both are positive)."""
     v = np.asarray(values, dtype=float)
@@ -304,71 +278,3 @@ def run_counts(agg: xr.Dataset, U: float | None = None) -> tuple[int, int]:
         return n, 0
     unconv = int((present & (conv.fillna(1) == 0)).sum())
     return n, unconv
-
-
-def wls(
-    x: np.ndarray, y: np.ndarray, sigma: np.ndarray | None, deg: int = 1
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Weighted least-squares polynomial fit ``y = sum_k p_k x**k`` (k = 0..deg).
-
-    Returns ``(p, cov)`` with coefficients in increasing power, or None if there are not
-    at least ``deg + 2`` finite points. With finite positive ``sigma`` for every point the
-    covariance is the unscaled ``(A^T W A)^-1`` (errors taken at face value); otherwise
-    the fit is unweighted and the covariance is scaled by the residual variance.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    fin = np.isfinite(x) & np.isfinite(y)
-    use_sigma = sigma is not None
-    if use_sigma:
-        s = np.asarray(sigma, dtype=float)
-        use_sigma = bool(np.all(np.isfinite(s[fin]) & (s[fin] > 0)))
-    x, y = x[fin], y[fin]
-    if x.size < deg + 2:
-        return None
-    A = np.vander(x, deg + 1, increasing=True)
-    w = 1.0 / s[fin] if use_sigma else np.ones_like(x)
-    Aw = A * w[:, None]
-    yw = y * w
-    p, *_ = np.linalg.lstsq(Aw, yw, rcond=None)
-    try:
-        cov = np.linalg.inv(Aw.T @ Aw)
-    except np.linalg.LinAlgError:
-        return None
-    if not use_sigma:
-        dof = x.size - (deg + 1)
-        resid = yw - Aw @ p
-        cov = cov * float(resid @ resid) / dof
-    return p, cov
-
-
-def c_site_of(b: Bundle, L: int) -> int:
-    """Initial site of the c-boson at size L (attribute ``c_site`` of any input, else L // 2)."""
-    for key in ("agg", "ent_fit", "nc_fit", "ld_fit", "lc_fit"):
-        ds = getattr(b, key).get(L)
-        if ds is not None and "c_site" in ds.attrs:
-            return int(np.asarray(ds.attrs["c_site"]).ravel()[0])
-    return L // 2
-
-
-def cut_x(bond: np.ndarray, c_site: int) -> np.ndarray:
-    """Position of the cut of bond b (between sites b-1 and b) relative to the c-boson's
-    initial site: x = b - 1/2 - c_site (half-integer; +-1/2 are the two cuts next to it)."""
-    return np.asarray(bond, dtype=float) - 0.5 - float(c_site)
-
-
-def ell_c_lower_bound(b: Bundle, L: int, U: float) -> tuple[float, float, float] | None:
-    """Largest fitted ℓ_c(t) (status ok) at (L, U): ``(value, error, time)`` or None.
-
-    Eq. (4) gives ℓ(t) = ξ g/(1 + g) < ξ, so this is a lower bound of ξ_c when the Eq. (4)
-    fit itself failed (e.g. no saturation inside the time window).
-    """
-    f = b.nc_fit.get(L)
-    ell = sel_u(masked_ok(f, "ell_c"), U) if f is not None else None
-    if ell is None or not np.any(np.isfinite(ell.values)):
-        return None
-    y = ell.values.astype(float)
-    k = int(np.nanargmax(y))
-    err = sel_u(var(f, "ell_c_err"), U)
-    e = float(err.values[k]) if err is not None else float("nan")
-    return float(y[k]), e, float(ell["time"].values[k])
