@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mblbath import evolve
+from mblbath import tebd
 from mblbath.cli import main
 from mblbath.disorder import sample_eps
 
@@ -74,7 +74,7 @@ def test_bad_input_stops_before_computation(tmp_path, monkeypatch, capsys, flags
     def boom(*args, **kwargs):
         raise AssertionError("TEBD started despite invalid input")
 
-    monkeypatch.setattr(evolve, "run_tebd", boom)
+    monkeypatch.setattr(tebd, "run_tebd", boom)
     base = {"--L": "12", "--U": "1", "--seed": "0", "--t-max": "1"}
     for flag, value in zip(flags[::2], flags[1::2], strict=True):
         base[flag] = value

@@ -279,7 +279,7 @@ def _dry_run_jobs(configfile: str) -> list[dict[str, str]]:
 
 
 def test_profile_plans_the_paper_config_with_resources_for_every_job():
-    from mblbath.cost import tebd_resources
+    from mblbath.jobs.slurm import tebd_resources
 
     jobs = _dry_run_jobs("config/paper.yaml")
     assert sum(j["rule"] == "tebd" for j in jobs) == 3 * 6 * 50

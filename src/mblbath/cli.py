@@ -289,8 +289,8 @@ class _StopFlag:
 
 
 def _cmd_run(args) -> int:
-    from .evolve import Interrupted, run_tebd
     from .io import run_dataset, write_atomic
+    from .tebd import Interrupted, run_tebd
 
     params = _params_from_args(args)
     if args.checkpoint_every < 0:
@@ -470,7 +470,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_estimate(args) -> int:
-    from .cost import estimate_main
+    from .jobs.estimate import estimate_main
 
     print(estimate_main(args.configfile, max_runtime=args.max_runtime))
     return 0

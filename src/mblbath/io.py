@@ -123,7 +123,7 @@ def run_dataset(
     wall_time_s: float,
     config_hash: str | None = None,
 ) -> xr.Dataset:
-    """Build the run file's Dataset from a result dict of :func:`mblbath.evolve.run_tebd`
+    """Build the run file's Dataset from a result dict of :func:`mblbath.tebd.evolve.run_tebd`
     or :mod:`mblbath.exact` (missing keys such as ``chi`` are simply absent)."""
     L = params.L
     times = np.asarray(result["times"], dtype=float)

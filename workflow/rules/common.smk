@@ -4,8 +4,8 @@ import json
 from snakemake.utils import validate
 
 import mblbath.config as mc
-from mblbath.cost import tebd_resources
-from mblbath.partial import existing, in_partial_pass
+from mblbath.jobs.slurm import tebd_resources
+from mblbath.jobs.partial import existing, in_partial_pass
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -23,7 +23,7 @@ VALIDATE_L = min(SIZES)
 VALIDATE = (
     config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
 )
-# Partial pass after failed runs (mblbath.partial, workflow/rules/partial.smk): inputs
+# Partial pass after failed runs (mblbath.jobs.partial, workflow/rules/partial.smk): inputs
 # list only the runs that exist; sizes without any run are left out.
 PARTIAL = in_partial_pass()
 

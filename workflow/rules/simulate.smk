@@ -13,7 +13,7 @@ rule tebd:
         checkpoint="results/checkpoints/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
     threads: 1
     resources:
-        # From the measured cost model (mblbath.cost); see profiles/slurm/config.yaml.
+        # From the measured cost model (mblbath.jobs.cost, mblbath.jobs.slurm); see profiles/slurm/config.yaml.
         mem_mb=lambda wc, attempt: tebd_resources(config, wc.L, attempt)["mem_mb"],
         runtime=lambda wc: tebd_resources(config, wc.L)["runtime"],
         slurm_extra=lambda wc: tebd_resources(config, wc.L)["slurm_extra"],

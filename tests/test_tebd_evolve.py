@@ -68,7 +68,7 @@ def test_cdd_every_thins_only_the_correlation_matrix():
     evolution and every other observable are untouched (bitwise)."""
     from mblbath.config import run_params
     from mblbath.disorder import sample_eps
-    from mblbath.evolve import run_tebd
+    from mblbath.tebd.evolve import run_tebd
 
     kw = dict(L=6, U=3.0, seed=0, chi_max=16, t_max=1.0, dt=0.05, order=2, n_per_decade=5)
     full, thin = run_params(**kw), run_params(**kw, cdd_every=3)
