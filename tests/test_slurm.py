@@ -83,8 +83,7 @@ def merged_config(configfile: Path) -> dict:
 
 
 def numerics_of(cfg: dict, L: int) -> str:
-    n = cfg["numerics"]
-    return mc.numerics_name(mc.chi_max_for(cfg, L), n["dt"], n["order"], n["svd_min"], n["t_max"])
+    return mc.numerics_for(cfg, L)
 
 
 def smoke_targets() -> list[str]:

@@ -45,6 +45,11 @@ def test_short_run_matches_exact_sector_evolution(tmp_path):
     a, b = _run_pair(tmp_path, 6, 3.0, 1.0, 64)
     assert b.attrs["method"] == "exact_sector"
     _assert_agree(a, b)
+    # The exact reference records the model and the time grid, not the TEBD settings.
+    for key in ("W", "td", "c_site", "master_seed", "dt", "t_max", "t_first", "n_per_decade"):
+        assert b.attrs[key] == a.attrs[key], key
+    for key in ("chi_max", "order", "svd_min", "cdd_every", "numerics"):
+        assert key in a.attrs and key not in b.attrs, key
 
 
 @pytest.mark.slow

@@ -37,13 +37,13 @@ rule exact:
     benchmark:
         "benchmarks/exact/T{T}/L{L}/U{U}/seed{seed}.tsv"
     params:
-        flags=lambda wc: model_flags(wc.L),
+        flags=exact_flags,
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
-        " --t-max {wildcards.T} --disorder {input.disorder} --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --out {output.nc} 2> {log}"
 
 
 rule validate:

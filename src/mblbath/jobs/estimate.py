@@ -161,7 +161,7 @@ def estimate_main(config_path: str | os.PathLike, *, max_runtime: int | None = N
         Cap of one job's runtime request in minutes (default :func:`max_runtime_minutes`).
     """
     if max_runtime is not None and max_runtime < 10:
-        raise ConfigError(f"parameter 'max_runtime': {max_runtime} is less than 10 minutes")
+        raise ConfigError(f"parameter '--max-runtime': {max_runtime} is less than 10 minutes")
     cfg = load_config(config_path)
     est = estimate(cfg, max_runtime=max_runtime)
     return format_estimate(est, title=f"mblbath estimate: {Path(config_path)}")
