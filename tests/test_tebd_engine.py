@@ -3,7 +3,7 @@
 Small sizes only (L = 9, chi <= 16): the whole module runs in a few seconds. The sequential
 reference is TeNPy's own ``TEBDEngine``; the engine is tested with the lean bond update of
 :mod:`mblbath.tebd.bond_update` (the default, what ``mblbath.tebd.evolve.run_tebd`` uses) and with
-TeNPy's own update code (``lean=False``). The lean update itself: ``test_bond_update.py``.
+TeNPy's own update code (``lean=False``). The lean update itself: ``test_tebd_bond_update.py``.
 """
 
 from __future__ import annotations

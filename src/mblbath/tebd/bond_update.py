@@ -150,7 +150,7 @@ def _new_array(
     Sets the attributes of ``npc.Array.__init__`` (TeNPy 1.1.1) without its argument checks
     (``test_sanity``, ~0.3 ms per tensor, i.e. a few % of a TEBD step at chi = 256): the legs
     are the input tensors' and the new bond's (:func:`_new_legs`), the blocks are consistent
-    by construction. ``tests/test_bond_update.py`` runs
+    by construction. ``tests/test_tebd_bond_update.py`` runs
     ``test_sanity`` on the results.
     """
     a = npc.Array.__new__(npc.Array)
@@ -175,7 +175,7 @@ def _new_legs(
     What ``LegCharge.from_qind(chinfo, slices, charges, 1)`` and ``.conj()`` build, without
     the checks and the ``is_sorted``/``is_bunched`` scans (~50 us per update): the charges
     are valid (``make_valid``), distinct and in ``lexsort`` order by construction, so the leg
-    is sorted and bunched. ``tests/test_bond_update.py`` checks all of it on the results.
+    is sorted and bunched. ``tests/test_tebd_bond_update.py`` checks all of it on the results.
     """
     state = (
         int(slices[-1]),

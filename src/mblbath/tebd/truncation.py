@@ -54,7 +54,7 @@ def truncate_fast(S: np.ndarray, o: TruncOptions) -> tuple[np.ndarray, float, Tr
     """:func:`tenpy.linalg.truncation.truncate` (TeNPy 1.1.1) with pre-read options.
 
     The same steps in the same order (hence the same mask, norm and error for any
-    spectrum: ``tests/test_bond_update.py`` compares them), without the ``Config`` look-ups
+    spectrum: ``tests/test_tebd_truncation.py`` compares them), without the ``Config`` look-ups
     and numpy's Python-level reduction wrappers.
 
     Parameters
