@@ -135,6 +135,16 @@ def test_x_used_by_names_known_rules_only():
             assert p.section in (None, "model", "sweep", "numerics", "analysis", "criterion")
 
 
+def test_sample_disorder_passes_every_key_it_receives():
+    """The disorder rule names its params in the command (its command, hence its jobs,
+    stay as they were): each key that lists sample_disorder must appear there."""
+    text = (ROOT / "workflow" / "rules" / "disorder.smk").read_text()
+    keys = mc.TABLE.used_by("sample_disorder")
+    assert keys
+    for p in keys:
+        assert f"{p.flag} {{params.{p.name}}}" in text, p.name
+
+
 def _workflow_text() -> str:
     files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
     return "\n".join(f.read_text() for f in files)

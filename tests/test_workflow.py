@@ -108,7 +108,7 @@ def test_rules_receive_the_keys_the_schema_gives_them():
     from mblbath import config as mc
 
     cfg = mc.load_config(ROOT / "config" / "smoke.yaml")
-    proc = snakemake("-n", "--configfile", "config/smoke.yaml")
+    proc = snakemake("-n", "--forceall", "--configfile", "config/smoke.yaml")  # every job
     seen = set()
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
         rule = re.match(r"(?:local)?rule (\w+):", block.strip())

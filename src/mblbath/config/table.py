@@ -112,7 +112,6 @@ class ParamTable:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.params: tuple[Param, ...] = tuple(_leaves(schema))
-        self.by_path: dict[str, Param] = {p.path: p for p in self.params}
         self._run: dict[str, Param] = {}
         for p in self.params:
             if RUN_RULE in p.used_by:
@@ -122,10 +121,6 @@ class ParamTable:
 
     def __iter__(self) -> Iterator[Param]:
         return iter(self.params)
-
-    def __getitem__(self, name: str) -> Param:
-        """The run parameter ``name`` (KeyError if there is none)."""
-        return self._run[name]
 
     def used_by(self, rule: str) -> tuple[Param, ...]:
         """The keys rule ``rule`` receives, in schema order."""
