@@ -1,4 +1,4 @@
-"""Measure the cost of TEBD on this machine and fit the model of :mod:`mblbath.cost`.
+"""Measure the cost of TEBD on this machine and fit the model of :mod:`mblbath.jobs.cost`.
 
 Run on demand (not part of the test suite), from the repository root::
 
@@ -13,12 +13,12 @@ one thread before numpy loads) so that its peak memory is its own:
    density-wave initial state (``initial_mps``);
 2. random charge-conserving two-site unitaries (TeNPy's ``RandomUnitaryEvolution``,
    truncated at chi) until every bond holds ``min(chi, cap_b)`` states, where ``cap_b`` is
-   the Schmidt rank the conserved sector allows (:func:`mblbath.cost.bond_caps`): a state
+   the Schmidt rank the conserved sector allows (:func:`mblbath.jobs.cost.bond_caps`): a state
    in the same sector with saturated bonds, as late in a production run;
 3. the peak-RSS counter is reset (``/proc/self/clear_refs``), then TEBD steps of the real
    Hamiltonian: Trotter order 2 (one warm-up + ``n`` timed), order 4 and order 1 (one
    each), one full measurement (``mblbath.observables.measure``) and one checkpoint save
-   (``mblbath.checkpoint.save_checkpoint``); the peak RSS of this phase is recorded.
+   (``mblbath.tebd.checkpoint.save_checkpoint``); the peak RSS of this phase is recorded.
 
 The time per step is the median over the timed steps of the CPU time of the process
 (``time.process_time``; one thread, so it is the time on a dedicated core even when the
@@ -54,6 +54,8 @@ __all__ = [
     "measure_startup",
     "measure_run",
     "run_benchmark",
+    "fit_coefficients",
+    "coefficients_source",
     "report",
     "main",
 ]
@@ -99,7 +101,7 @@ RUN_CHECKS: list[dict[str, Any]] = [
 ]
 
 #: Modules a real ``mblbath run`` imports (part of its start-up time and baseline memory).
-_RUN_IMPORTS = "import mblbath.cli, mblbath.evolve, mblbath.io, xarray, netCDF4"
+_RUN_IMPORTS = "import mblbath.cli, mblbath.tebd.evolve, mblbath.io, xarray, netCDF4"
 
 
 def _status_kb(key: str) -> float:
@@ -188,11 +190,11 @@ def measure_point(L: int, chi: int, n_timed: int = 2) -> dict[str, Any]:
     import numpy as np
     from tenpy.algorithms.tebd import TEBDEngine
 
-    from mblbath.checkpoint import save_checkpoint
-    from mblbath.cost import bond_profile, profile_features
     from mblbath.disorder import sample_eps
+    from mblbath.jobs.cost import bond_profile, profile_features
     from mblbath.model import BathModel, initial_mps
     from mblbath.observables import measure
+    from mblbath.tebd.checkpoint import save_checkpoint
 
     eps = sample_eps(6.5, L, 0, 20220711)
     model = BathModel({"L": L, "eps": eps, "U": 2.5, "td": 1.0, "tc": 1.0})
@@ -256,7 +258,7 @@ def measure_point(L: int, chi: int, n_timed: int = 2) -> dict[str, Any]:
 
 
 def _child_env() -> dict[str, str]:
-    from mblbath.cost import thread_env
+    from mblbath.jobs.slurm import thread_env
 
     env = dict(os.environ, **thread_env(1))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
@@ -277,7 +279,7 @@ def measure_startup(n: int = 3) -> float:
     """Median wall time of a fresh process that imports mblbath and builds model + state."""
     code = (
         f"{_RUN_IMPORTS};"
-        "from mblbath.evolve import run_tebd; from mblbath.model import BathModel, initial_mps;"
+        "from mblbath.tebd import run_tebd; from mblbath.model import BathModel, initial_mps;"
         "from mblbath.disorder import sample_eps;"
         "m = BathModel({'L': 30, 'eps': sample_eps(6.5, 30, 0, 1), 'U': 2.5}); initial_mps(m)"
     )
@@ -402,6 +404,92 @@ def run_benchmark(points: list[tuple[int, int, str]], n_timed: int = 2, with_run
     return pd.DataFrame(rows)
 
 
+def fit_coefficients(table: Any, measured_on: str = "", machine: str = "") -> Any:
+    """Fit the model to a benchmark table (rows with ``role == "fit"``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns as written by ``benchmarks/cost_model.py``: ``role, L, n_bonds, sum_chi2,
+        sum_chi3, max_chi2`` (realised bond profile), ``t_o1_s, t_o2_s, t_o4_s`` (seconds
+        per step), ``t_measure_s, t_ckpt_s, startup_s, peak_rss_mb``.
+    measured_on, machine : str
+        Recorded in the result (default: the table's ``date``/``machine`` columns).
+
+    Returns
+    -------
+    mblbath.jobs.cost.CostCoefficients
+        Linear terms by non-negative least squares on *relative* residuals (every point
+        counts alike, from chi = 16 to chi = 512); order factors as medians of the measured
+        ratios over the points with chi >= 256 (the regime of any large run; at small chi
+        the factors are about 15 % larger); startup as the median.
+    """
+    import numpy as np
+    from scipy.optimize import nnls
+
+    from mblbath.jobs.cost import CostCoefficients
+
+    fit = table[table["role"] == "fit"]
+    if len(fit) < 4:
+        raise ValueError(f"need at least 4 fit rows, got {len(fit)}")
+
+    def rel_nnls(columns: list[Any], y: Any) -> Any:
+        X = np.column_stack(columns) / y[:, None]
+        theta, _ = nnls(X, np.ones_like(y), maxiter=1000)
+        return theta
+
+    L = fit["L"].to_numpy(float)
+    nb = fit["n_bonds"].to_numpy(float)
+    s2 = fit["sum_chi2"].to_numpy(float)
+    s3 = fit["sum_chi3"].to_numpy(float)
+    m2 = fit["max_chi2"].to_numpy(float)
+    one = np.ones_like(L)
+    t2 = fit["t_o2_s"].to_numpy(float)
+    a = rel_nnls([nb, s2, s3], t2)
+    # Order factors at chi >= 256, the regime that dominates any budget (at small chi the
+    # Python overhead per Trotter layer makes the factor larger).
+    big = fit["chi_reached"].to_numpy() >= 256
+    if big.sum() < 2:
+        big = np.ones_like(t2, dtype=bool)
+    m = rel_nnls([L**2, L * s3], fit["t_measure_s"].to_numpy(float))
+    k = rel_nnls([one, s2], fit["t_ckpt_s"].to_numpy(float))
+    mem = rel_nnls([one, s2, m2], fit["peak_rss_mb"].to_numpy(float))
+
+    def sig(x: float) -> float:
+        return float(f"{x:.4g}")
+
+    return CostCoefficients(
+        step_bond_s=sig(a[0]),
+        step_chi2_s=sig(a[1]),
+        step_chi3_s=sig(a[2]),
+        order1_factor=sig(np.median(fit["t_o1_s"].to_numpy(float)[big] / t2[big])),
+        order4_factor=sig(np.median(fit["t_o4_s"].to_numpy(float)[big] / t2[big])),
+        meas_pair_s=sig(m[0]),
+        meas_chi3_s=sig(m[1]),
+        ckpt_base_s=sig(k[0]),
+        ckpt_chi2_s=sig(k[1]),
+        startup_s=sig(np.median(fit["startup_s"].to_numpy(float))),
+        mem_base_mb=sig(mem[0]),
+        mem_chi2_mb=sig(mem[1]),
+        mem_theta_mb=sig(mem[2]),
+        measured_on=measured_on or str(fit["date"].iloc[0]),
+        machine=machine or str(fit["machine"].iloc[0]),
+    )
+
+
+def coefficients_source(c: Any) -> str:
+    """Python source of ``COEFFICIENTS = CostCoefficients(...)`` for ``mblbath/jobs/cost.py``."""
+    from dataclasses import fields
+
+    body = []
+    for fld in fields(c):
+        v = getattr(c, fld.name)
+        if fld.name == "source":
+            continue
+        body.append(f"    {fld.name}={v!r},")
+    return "COEFFICIENTS = CostCoefficients(\n" + "\n".join(body) + "\n)"
+
+
 def report(table) -> tuple[str, bool]:
     """Fit the table, and compare predictions with every held-out point and the real run.
 
@@ -413,10 +501,10 @@ def report(table) -> tuple[str, bool]:
     """
     import numpy as np
 
-    from mblbath import cost
+    from mblbath.jobs import cost
 
-    c = cost.fit_coefficients(table)
-    out = ["# fitted coefficients (paste into src/mblbath/cost.py):", cost.coefficients_source(c)]
+    c = fit_coefficients(table)
+    out = ["# fitted coefficients (paste into src/mblbath/jobs/cost.py):", coefficients_source(c)]
     held = table[table["role"] == "heldout"]
     ok = True
     out.append("")

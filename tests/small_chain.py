@@ -30,9 +30,9 @@ def trunc_err_once(eng) -> tuple[float, float]:
     """``(eps, ov)`` of ``eng.trunc_err`` with each step's error counted once.
 
     A plain TeNPy 1.1.1 ``TEBDEngine`` adds it twice per ``run()`` (in ``evolve`` and in
-    ``run_evolution``); :class:`mblbath.parallel.ParallelTEBDEngine` once.
+    ``run_evolution``); :class:`mblbath.tebd.engine.ParallelTEBDEngine` once.
     """
-    from mblbath.parallel import ParallelTEBDEngine
+    from mblbath.tebd.engine import ParallelTEBDEngine
 
     err = eng.trunc_err
     if isinstance(eng, ParallelTEBDEngine):

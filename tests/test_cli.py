@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mblbath import evolve
+from mblbath import tebd
 from mblbath.cli import main
 from mblbath.disorder import sample_eps
 
@@ -51,30 +51,30 @@ def test_same_seed_different_U_share_disorder(tmp_path, run_file):
 @pytest.mark.parametrize(
     ("flags", "name"),
     [
-        (["--L", "14"], "L"),
-        (["--L", "-3"], "L"),
-        (["--chi-max", "-5"], "chi_max"),
-        (["--chi-max", "0"], "chi_max"),
+        (["--L", "14"], "'--L'"),
+        (["--L", "-3"], "'--L'"),
+        (["--chi-max", "-5"], "'--chi-max'"),
+        (["--chi-max", "0"], "'--chi-max'"),
         (["--U", "nan"], "--U"),
         (["--U", "abc"], "--U"),
-        (["--U", "-1"], "U"),
-        (["--t-max", "0"], "t_max"),
-        (["--t-max", "-2"], "t_max"),
-        (["--dt", "0"], "dt"),
-        (["--order", "3"], "order"),
-        (["--W", "-1"], "W"),
-        (["--seed", "-1"], "seed"),
-        (["--c-site", "40"], "c_site"),
-        (["--d-residue", "5"], "d_residue"),
-        (["--svd-min", "-1"], "svd_min"),
-        (["--t-max", "1.03"], "t_max"),
+        (["--U", "-1"], "'--U'"),
+        (["--t-max", "0"], "'--t-max'"),
+        (["--t-max", "-2"], "'--t-max'"),
+        (["--dt", "0"], "'--dt'"),
+        (["--order", "3"], "'--order'"),
+        (["--W", "-1"], "'--W'"),
+        (["--seed", "-1"], "'--seed'"),
+        (["--c-site", "40"], "'--c-site'"),
+        (["--d-residue", "5"], "'--d-residue'"),
+        (["--svd-min", "-1"], "'--svd-min'"),
+        (["--t-max", "1.03"], "'--t-max'"),
     ],
 )
 def test_bad_input_stops_before_computation(tmp_path, monkeypatch, capsys, flags, name):
     def boom(*args, **kwargs):
         raise AssertionError("TEBD started despite invalid input")
 
-    monkeypatch.setattr(evolve, "run_tebd", boom)
+    monkeypatch.setattr(tebd, "run_tebd", boom)
     base = {"--L": "12", "--U": "1", "--seed": "0", "--t-max": "1"}
     for flag, value in zip(flags[::2], flags[1::2], strict=True):
         base[flag] = value
@@ -105,3 +105,32 @@ def test_unreadable_run_file_is_rejected_clearly(tmp_path, capsys):
         main(["aggregate", str(bad), "--out", str(tmp_path / "agg.nc")])
     assert exc.value.code == 2
     assert "bad.nc" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    import mblbath
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"mblbath {mblbath.__version__}"
+
+
+def test_flags_fall_back_to_the_config_file_then_the_schema(tmp_path, monkeypatch):
+    """An explicit flag beats --config, which beats the schema default."""
+    seen = {}
+
+    def record(params, *args, **kwargs):
+        seen["params"] = params
+        raise SystemExit(0)
+
+    monkeypatch.setattr(tebd, "run_tebd", record)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "numerics: {chi_max: 48, dt: 0.1, chi_max_per_L: {'12': 24}}\nsweep: {L: [12]}\n"
+    )
+    argv = ["run", "--L", "12", "--U", "1", "--seed", "0", "--out", str(tmp_path / "x.nc")]
+    with pytest.raises(SystemExit):
+        main([*argv, "--config", str(cfg), "--dt", "0.05"])
+    p = seen["params"]
+    assert (p.chi_max, p.dt, p.order) == (24, 0.05, 4)  # per-L config, flag, schema default

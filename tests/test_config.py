@@ -89,11 +89,41 @@ def test_run_table_and_numerics_per_L():
 
 
 def test_run_params_names_cli_parameter():
-    with pytest.raises(mc.ConfigError, match="'L'"):
+    with pytest.raises(mc.ConfigError, match="parameter '--L'"):
         mc.run_params(L=14, U=1.0, seed=0)
-    with pytest.raises(mc.ConfigError, match="'chi_max'"):
+    with pytest.raises(mc.ConfigError, match="parameter '--chi-max'"):
         mc.run_params(L=12, U=1.0, seed=0, chi_max=0)
-    with pytest.raises(mc.ConfigError, match="'seed'"):
+    with pytest.raises(mc.ConfigError, match="parameter '--seed'"):
         mc.run_params(L=12, U=1.0, seed=-1)
+    with pytest.raises(mc.ConfigError, match="parameter '--W': nan is not a finite number"):
+        mc.run_params(L=12, U=1.0, seed=0, W=float("nan"))
+    with pytest.raises(mc.ConfigError, match="parameter '--t-first': must be smaller than --t-max"):
+        mc.run_params(L=12, U=1.0, seed=0, t_max=0.1)
+    with pytest.raises(mc.ConfigError, match="parameter '--c-site': 12 is not a site of L=12"):
+        mc.run_params(L=12, U=1.0, seed=0, c_site=12)
+    with pytest.raises(TypeError, match="chi"):
+        mc.run_params(L=12, U=1.0, seed=0, chi=8)
     p = mc.run_params(L=12, U=1.0, seed=0)
     assert p.c0 == 6
+
+
+def test_run_params_take_the_schema_types_and_defaults():
+    p = mc.run_params(L=np.int64(12), U=1, seed=0, t_max=5, chi_max=16.0)
+    assert (type(p.L), type(p.U), type(p.t_max), type(p.chi_max)) == (int, float, float, int)
+    assert p.t_max == 5.0 and p.chi_max == 16
+    schema = mc.load_schema()
+    assert p.W == schema["properties"]["model"]["properties"]["W"]["default"]
+    assert p.order == schema["properties"]["numerics"]["properties"]["order"]["default"]
+
+
+def test_partial_settings_are_checked_only_among_the_keys_given():
+    """A rule that receives analysis.t_ent but not numerics.t_max (fit_entanglement) is not
+    checked against the default t_max; a whole config is."""
+    with pytest.raises(mc.ConfigError, match="'analysis.t_ent': exceeds numerics.t_max"):
+        mc.validate_config({"analysis": {"t_ent": 130.0}})
+    cfg = mc.validate_config({"analysis": {"t_ent": 130.0}}, partial=True)
+    assert cfg["analysis"]["t_ent"] == 130.0 and cfg["numerics"]["t_max"] == 20.0
+    with pytest.raises(mc.ConfigError, match="'analysis.t_ent': exceeds numerics.t_max"):
+        mc.validate_config({"analysis": {"t_ent": 30.0}, "numerics": {"t_max": 20}}, partial=True)
+    with pytest.raises(mc.ConfigError, match="'analysis.t_ent'"):  # the schema still applies
+        mc.validate_config({"analysis": {"t_ent": -1.0}}, partial=True)

@@ -83,8 +83,7 @@ def merged_config(configfile: Path) -> dict:
 
 
 def numerics_of(cfg: dict, L: int) -> str:
-    n = cfg["numerics"]
-    return mc.numerics_name(mc.chi_max_for(cfg, L), n["dt"], n["order"], n["svd_min"], n["t_max"])
+    return mc.numerics_for(cfg, L)
 
 
 def smoke_targets() -> list[str]:
@@ -279,7 +278,7 @@ def _dry_run_jobs(configfile: str) -> list[dict[str, str]]:
 
 
 def test_profile_plans_the_paper_config_with_resources_for_every_job():
-    from mblbath.cost import tebd_resources
+    from mblbath.jobs.slurm import tebd_resources
 
     jobs = _dry_run_jobs("config/paper.yaml")
     assert sum(j["rule"] == "tebd" for j in jobs) == 3 * 6 * 50

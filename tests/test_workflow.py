@@ -20,6 +20,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+#: The rerun triggers of profiles/default, explicit so the tests do not depend on the profile.
+RERUN = ("--rerun-triggers", "mtime", "params", "input", "code")
 
 
 def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
@@ -100,6 +102,32 @@ def test_paper_config_plans_every_job_quickly():
     assert elapsed <= 30, elapsed
 
 
+def test_rules_receive_the_keys_the_schema_gives_them():
+    """Every job's settings and run flags in a dry run are those the parameter table gives
+    its rule (mblbath.config.rule_settings/rule_flags): no rule gets a key it does not use."""
+    from mblbath import config as mc
+
+    cfg = mc.load_config(ROOT / "config" / "smoke.yaml")
+    proc = snakemake("-n", "--forceall", "--configfile", "config/smoke.yaml")  # every job
+    seen = set()
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
+        rule = re.match(r"(?:local)?rule (\w+):", block.strip())
+        command = re.search(r"Shell command: (.+)", block)
+        if not (rule and command):
+            continue
+        rule, command = rule.group(1), command.group(1)
+        settings = re.search(r"--settings '([^']*)'", command)
+        if settings:
+            assert settings.group(1) == mc.rule_settings(cfg, rule), rule
+            seen.add(rule)
+        if rule in ("tebd", "exact"):
+            L = re.search(r"--L (\d+)", command).group(1)
+            assert f" {mc.rule_flags(cfg, rule, L)} --" in command, rule
+            seen.add(rule)
+    assert {"tebd", "exact", "fit_nc", "fit_lc", "fit_ld", "fit_entanglement"} <= seen
+    assert {"criterion", "figure_fig2", "figure_criterion", "claims"} <= seen
+
+
 @pytest.mark.parametrize(
     ("config_text", "key"),
     [
@@ -167,12 +195,29 @@ def test_smoke_run_and_incremental_reruns(workdir):
     assert all("/U6/" in p for p in planned_outputs(proc.stdout, "tebd"))
     assert "sample_disorder" not in counts and "criterion" not in counts
 
-    # A numerical setting names new files instead of mixing with the old ones.
+    # A numerical setting names new files instead of mixing with the old ones; the exact
+    # references, which do not depend on chi, are not replanned (params rerun trigger).
     chi = write_config(workdir, "chi", numerics__chi_max=cfg["numerics"]["chi_max"] * 2)
-    proc = snakemake("-n", "--configfile", str(chi), cwd=workdir)
+    proc = snakemake("-n", *RERUN, "--configfile", str(chi), cwd=workdir)
     outs = planned_outputs(proc.stdout, "tebd")
     assert len(outs) == n_runs
     assert all(f"chi{cfg['numerics']['chi_max'] * 2}_" in p for p in outs)
+    counts = job_counts(proc.stdout)
+    assert "exact" not in counts and "criterion" not in counts, counts
+
+    # One analysis key: only the jobs that use it, and what reads their outputs.
+    t_ent = write_config(workdir, "t_ent", analysis__t_ent=cfg["numerics"]["t_max"] / 2)
+    proc = snakemake("-n", *RERUN, "--configfile", str(t_ent), cwd=workdir)
+    counts = job_counts(proc.stdout)
+    assert counts.get("fit_entanglement") == len(cfg["sweep"]["L"]), counts
+    assert counts.get("figure_fig2") == 1, counts
+    # fig4 and the claims read the entanglement fits; nothing else is planned
+    assert set(counts) <= {"fit_entanglement", "figure_fig2", "figure_fig4", "claims", "all"}
+
+    # A key of the criterion only: the criterion, its figure and the claims.
+    crit = write_config(workdir, "n_real", criterion__n_real=cfg["criterion"]["n_real"] + 1)
+    counts = job_counts(snakemake("-n", *RERUN, "--configfile", str(crit), cwd=workdir).stdout)
+    assert set(counts) == {"criterion", "figure_criterion", "claims", "all"}, counts
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ entanglement far too slowly for that (the d-bosons are localised), so
 charge-conserving two-site unitaries (TeNPy's ``RandomUnitaryEvolution``, seeded,
 truncated at chi) until the bonds hold ``min(chi, cap_b)`` states -- ``cap_b`` being the
 Schmidt rank the conserved sector (N_d = L/3, N_c = 1) allows at bond b
-(:func:`mblbath.cost.bond_profile`) -- weighted by cost: it stops once
+(:func:`mblbath.jobs.cost.bond_profile`) -- weighted by cost: it stops once
 ``sum_b chi_b^3 >= 0.9 * sum_b target_b^3`` (the central bonds are at chi; the edge bonds,
 which cost almost nothing, may still be filling up). This is a state of the same charge
 sector and entanglement structure as a late-time production state. States are cached in
@@ -95,7 +95,7 @@ def cpu_model() -> str:
 
 def machine() -> str:
     """Short description of the machine: CPU model, cores, Python."""
-    from mblbath.parallel import available_cores
+    from mblbath.tebd.engine import available_cores
 
     return f"{cpu_model()}, {available_cores()} cores, Python {sys.version.split()[0]}"
 
@@ -157,7 +157,7 @@ def saturated_state(
     import tenpy
     from tenpy.algorithms.tebd import RandomUnitaryEvolution
 
-    from mblbath.cost import bond_profile
+    from mblbath.jobs.cost import bond_profile
     from mblbath.model import initial_mps
 
     model, _ = bench_model(L)

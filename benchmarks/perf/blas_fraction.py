@@ -3,8 +3,8 @@
 At L = 30 and chi in {128, 256, 512} (saturated states, see :mod:`benchmarks.perf._common`),
 Trotter order 2, dt = 0.05, one BLAS thread (so that CPU time and wall time of the main
 thread coincide and no idle BLAS thread is sampled), the engine of the pipeline
-(:func:`mblbath.evolve.make_engine`, one bond thread: the lean bond update of
-:mod:`mblbath.bond_update`; ``--engine tenpy``: TeNPy's own ``TEBDEngine``, the reference)
+(:func:`mblbath.tebd.evolve.make_engine`, one bond thread: the lean bond update of
+:mod:`mblbath.tebd.bond_update`; ``--engine tenpy``: TeNPy's own ``TEBDEngine``, the reference)
 performs the same TEBD steps, measured four ways:
 
 1. plain: wall and CPU seconds per step;
@@ -23,7 +23,7 @@ performs the same TEBD steps, measured four ways:
    ``tensordot`` = own time of TeNPy's ``tensordot``/``inner`` (the compiled block loop
    calling ``gemm``: BLAS plus block bookkeeping, an upper bound for its BLAS part);
    numpy BLAS entry points (``dot``, ``tensordot``, ``linalg.svd``) and the own time of
-   :func:`mblbath.bond_update._svd` (the gesdd gufunc, invisible to cProfile) are added.
+   :func:`mblbath.tebd.bond_update._svd` (the gesdd gufunc, invisible to cProfile) are added.
    cProfile's own overhead inflates the Python share, and it does not see calls of ufuncs
    such as ``numpy.matmul`` (the gemms of the lean update: their time is the caller's own
    time), so this is a lower bound of the BLAS/LAPACK share, the perf column the
@@ -80,7 +80,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--engine",
         choices=["pipeline", "tenpy"],
         default="pipeline",
-        help="pipeline: mblbath.evolve.make_engine (lean update); tenpy: TeNPy's TEBDEngine",
+        help="pipeline: mblbath.tebd.evolve.make_engine (lean update); tenpy: TeNPy's TEBDEngine",
     )
 
 
@@ -193,8 +193,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from tenpy.algorithms.tebd import TEBDEngine
     from tenpy.tools import optimization
 
-    from mblbath.evolve import make_engine
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
+    from mblbath.tebd.evolve import make_engine
 
     rows = []
     for chi in args.chis:

@@ -1,6 +1,6 @@
 """What makes TeNPy fast here: compiled helpers, optimisation level, BLAS libraries.
 
-``python -m benchmarks.perf info`` prints :func:`mblbath.parallel.performance_info` and
+``python -m benchmarks.perf info`` prints :func:`mblbath.tebd.engine.performance_info` and
 writes it to ``results/benchmarks/info.csv`` (one row per key):
 
 - ``tenpy_cython``: ``tenpy.tools.optimization.have_cython_functions`` -- whether the
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import scipy
 
-    from mblbath.parallel import performance_info
+    from mblbath.tebd.engine import performance_info
 
     info: dict[str, Any] = {"machine": machine(), **performance_info()}
     info["numpy"] = np.__version__

@@ -3,10 +3,9 @@
 1. At L = 30, chi = 256 (saturated state, see :mod:`benchmarks.perf._common`), one BLAS
    thread: wall/CPU time of every part of :func:`mblbath.observables.measure` -- the
    densities (``expectation_value``, O(L) local contractions), ``C_dd``
-   (:func:`mblbath.observables.connected_dd`: ``correlation_function('Nd', 'Nd')``, both
-   triangles), the entropies (Schmidt values, no contraction) -- of
-   :func:`mblbath.parallel.connected_dd_fast` (``hermitian=True``: one triangle), and of a
-   TEBD step of Trotter order 2 and 4, which they are compared with.
+   (:func:`mblbath.observables.connected_dd`: ``correlation_function('Nd', 'Nd',
+   hermitian=True)``, one triangle), the entropies (Schmidt values, no contraction) -- and
+   of a TEBD step of Trotter order 2 and 4, which they are compared with.
 2. Scaling: at fixed chi (``--scaling-chi``, default 64) and L in ``--scaling-Ls``
    (default 12, 18, 24, 30), the number of ``npc.tensordot``/``npc.inner`` calls (tensor
    contractions) made by ``C_dd``, by the densities and by the entropies, counted by
@@ -76,9 +75,13 @@ def _best(fn: Any, repeats: int) -> tuple[float, float]:
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the benchmark; returns the CSV rows."""
-    from mblbath.evolve import make_engine
+    return _cost_rows(args) + _scaling_rows(args)
+
+
+def _cost_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Part 1: each part of a measurement against a TEBD step, at (L, chi)."""
     from mblbath.observables import bond_entropies, connected_dd, densities, measure
-    from mblbath.parallel import blas_limit, connected_dd_fast
+    from mblbath.tebd import blas_limit, make_engine
 
     rows: list[dict[str, Any]] = []
     model, psi, _ = saturated_state(args.L, args.chi)
@@ -86,11 +89,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         parts = {
             "densities": lambda: densities(psi),
             "C_dd": lambda: connected_dd(psi),
-            "C_dd_fast": lambda: connected_dd_fast(psi),
             "entropies": lambda: bond_entropies(psi),
             "measure": lambda: measure(psi),
         }
-        diff_fast = float(np.abs(connected_dd(psi) - connected_dd_fast(psi)).max())
         times = {k: _best(fn, args.repeats) for k, fn in parts.items()}
         for order in (2, 4):
             opts = {
@@ -113,7 +114,6 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "cpu_s": c,
                 "vs_step_o2": w / times["step_o2"][0],
                 "vs_step_o4": w / times["step_o4"][0],
-                "max_diff_C_dd_fast": diff_fast if k == "C_dd_fast" else "",
                 **load_columns(),
             }
         )
@@ -122,6 +122,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"order-2 steps = {w / times['step_o4'][0]:.2f} order-4 steps",
             flush=True,
         )
+    return rows
+
+
+def _scaling_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Part 2: contractions and time of each part against L, at fixed chi."""
+    from mblbath.observables import bond_entropies, connected_dd, densities
+    from mblbath.tebd import blas_limit
 
     counts_rows = []
     for L in args.scaling_Ls:
@@ -130,7 +137,6 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         with blas_limit(1):
             for name, fn in (
                 ("C_dd", lambda p=psi_L: connected_dd(p)),
-                ("C_dd_fast", lambda p=psi_L: connected_dd_fast(p)),
                 ("densities", lambda p=psi_L: densities(p)),
                 ("entropies", lambda p=psi_L: bond_entropies(p)),
             ):
@@ -142,7 +148,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         counts_rows.append(rec)
     Ls = np.log([r["L"] for r in counts_rows])
     fits: dict[str, float] = {}
-    for name in ("C_dd", "C_dd_fast", "densities"):
+    for name in ("C_dd", "densities"):
         y = np.log([r[f"contractions_{name}"] for r in counts_rows])
         fits[f"exponent_contractions_{name}"] = float(np.polyfit(Ls, y, 1)[0])
         yt = np.log([r[f"wall_{name}_s"] for r in counts_rows])
@@ -151,7 +157,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         r.update(fits)
         print(
             f"L={r['L']:3d} chi={r['chi']}: contractions C_dd {r['contractions_C_dd']}, "
-            f"C_dd_fast {r['contractions_C_dd_fast']}, densities {r['contractions_densities']}"
+            f"densities {r['contractions_densities']}"
             f", entropies {r['contractions_entropies']}; C_dd {r['wall_C_dd_s']:.3f} s",
             flush=True,
         )
@@ -159,7 +165,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         "fitted exponents p (count ~ L^p): "
         + ", ".join(f"{k.removeprefix('exponent_')} {v:.2f}" for k, v in fits.items())
     )
-    return rows + counts_rows
+    return counts_rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,9 +180,8 @@ def _summary(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
     return (
         f"L={args.L} chi={args.chi}: measure() {cost['measure']['wall_s']:.2f} s = "
         f"{cost['measure']['vs_step_o2']:.2f} order-2 / {cost['measure']['vs_step_o4']:.2f} "
-        f"order-4 steps (C_dd {cost['C_dd']['wall_s']:.2f} s, hermitian C_dd "
-        f"{cost['C_dd_fast']['wall_s']:.2f} s, entropies {cost['entropies']['wall_s'] * 1e3:.1f}"
-        f" ms); contractions ~ L^{sc['exponent_contractions_C_dd']:.2f} (C_dd), "
+        f"order-4 steps (C_dd {cost['C_dd']['wall_s']:.2f} s, "
+        f"entropies {cost['entropies']['wall_s'] * 1e3:.1f} ms); "
+        f"contractions ~ L^{sc['exponent_contractions_C_dd']:.2f} (C_dd), "
         f"L^{sc['exponent_contractions_densities']:.2f} (densities), 0 (entropies)"
-        f""
     )

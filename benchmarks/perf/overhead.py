@@ -5,11 +5,11 @@ state, with the run parameters of :class:`mblbath.config.RunParams` (defaults: L
 chi_max = 64, dt = 0.05, Trotter order 4, svd_min = 1e-10, t_max = 5, the logarithmic
 measurement grid of the config), evolved and measured at every grid time by
 
-- ``full``: what ``mblbath run`` does -- :func:`mblbath.evolve.run_tebd` with a checkpoint
+- ``full``: what ``mblbath run`` does -- :func:`mblbath.tebd.evolve.run_tebd` with a checkpoint
   file and the CLI's default checkpoint interval (10 minutes), then
   :func:`mblbath.io.run_dataset` and :func:`mblbath.io.write_atomic` (netCDF, provenance);
 - ``full_ckpt0``: the same with a checkpoint at every measurement (worst case);
-- ``bare``: a plain loop -- the engine of ``run_tebd`` (:func:`mblbath.evolve.make_engine`,
+- ``bare``: a plain loop -- the engine of ``run_tebd`` (:func:`mblbath.tebd.evolve.make_engine`,
   TeNPy's ``TEBDEngine`` with the lean bond update) with the same options, one
   ``engine.run()`` per Trotter step (the same floating-point operations as ``run_tebd``),
   measuring n_d, n_c,
@@ -70,8 +70,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def full_run(params: Any, eps: np.ndarray, tmp: Path, every_s: float) -> dict[str, np.ndarray]:
     """What ``mblbath run`` does: run_tebd with a checkpoint, then the netCDF file."""
-    from mblbath.evolve import run_tebd
     from mblbath.io import run_dataset, write_atomic
+    from mblbath.tebd.evolve import run_tebd
 
     out = tmp / "run.nc"
     ckpt = out.with_name(out.name + ".ckpt")
@@ -91,9 +91,9 @@ def bare_loop(
     ``same_measure``: with :func:`mblbath.observables.measure` (what ``full`` uses)
     instead of TeNPy's default calls.
     """
-    from mblbath.evolve import make_engine
     from mblbath.model import initial_mps
     from mblbath.observables import measure
+    from mblbath.tebd.evolve import make_engine
 
     times = params.times()
     steps = np.rint(times / params.dt).astype(np.int64)
@@ -135,7 +135,7 @@ def bare_loop(
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the benchmark; returns the CSV rows (one per variant)."""
     from mblbath.config import run_params
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
 
     params = run_params(
         L=args.L,

@@ -1,15 +1,15 @@
-"""Benchmark 5: parallel bond updates (:class:`mblbath.parallel.ParallelTEBDEngine`).
+"""Benchmark 5: parallel bond updates (:class:`mblbath.tebd.engine.ParallelTEBDEngine`).
 
 At L = 30 and chi in {128, 256, 512} (saturated states, see :mod:`benchmarks.perf._common`),
 Trotter order 2, dt = 0.05, three engines evolve copies of the same state -- the engine of
-the pipeline (:func:`mblbath.evolve.make_engine`: the lean bond update of
-:mod:`mblbath.bond_update`), or with ``--engine tenpy`` the same engine on TeNPy's own
+the pipeline (:func:`mblbath.tebd.evolve.make_engine`: the lean bond update of
+:mod:`mblbath.tebd.bond_update`), or with ``--engine tenpy`` the same engine on TeNPy's own
 bond-update code (``ParallelTEBDEngine(lean=False)``: ``n_threads = 1`` is exactly
 :class:`~tenpy.algorithms.tebd.TEBDEngine`):
 
 - ``seq1``: one bond at a time, one BLAS thread (``n_threads=1, blas_threads=1``);
 - ``seqB``: one bond at a time, BLAS left at its default (all cores; what
-  :func:`mblbath.evolve.run_tebd` does with ``n_threads = 1``);
+  :func:`mblbath.tebd.evolve.run_tebd` does with ``n_threads = 1``);
 - ``par``: ``n_threads=T, blas_threads=1``, T = ``--threads``.
 
 One warm-up step each, then ``--steps`` rounds; in each round every engine in turn runs
@@ -118,7 +118,7 @@ def gemm_ceiling(n_threads: int, seconds: float = 4.0, size: int = 256) -> dict[
     """
     import threading
 
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
 
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size)) + 1j * rng.standard_normal((size, size))
@@ -146,7 +146,7 @@ def _process_steps(
     L: int, chi: int, opts: dict[str, Any], lean: bool, steps: int, barrier: Any, out: Any
 ) -> None:
     """Child of :func:`process_ceiling`: ``steps`` sequential steps after the barrier."""
-    from mblbath.parallel import ParallelTEBDEngine, blas_limit
+    from mblbath.tebd.engine import ParallelTEBDEngine, blas_limit
 
     model, psi, _ = saturated_state(L, chi)
     eng = ParallelTEBDEngine(psi, model, opts, n_threads=1, blas_threads=1, lean=lean)
@@ -202,7 +202,7 @@ def process_ceiling(
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Run the benchmark; returns the CSV rows."""
     from mblbath.observables import measure
-    from mblbath.parallel import ParallelTEBDEngine, available_cores
+    from mblbath.tebd.engine import ParallelTEBDEngine, available_cores
 
     lean = args.engine == "pipeline"
     ceiling = gemm_ceiling(args.threads)

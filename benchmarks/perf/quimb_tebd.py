@@ -3,9 +3,9 @@
 Both codes evolve the same model (Eq. 1 at U = 2.5, W = 6.5, disorder seed 0, L = 30),
 from the same state, at the same chi, with Trotter order 2 and dt = 0.05:
 
-- ours: the TEBD engine exactly as :func:`mblbath.evolve.run_tebd` builds it
-  (:func:`mblbath.evolve.make_engine`: TeNPy's ``TEBDEngine`` with the lean bond update of
-  :mod:`mblbath.bond_update`; two U(1) charges, ``chi_max = chi``, ``svd_min = 1e-10``,
+- ours: the TEBD engine exactly as :func:`mblbath.tebd.evolve.run_tebd` builds it
+  (:func:`mblbath.tebd.evolve.make_engine`: TeNPy's ``TEBDEngine`` with the lean bond update of
+  :mod:`mblbath.tebd.bond_update`; two U(1) charges, ``chi_max = chi``, ``svd_min = 1e-10``,
   ``N_steps = 1``); with ``--threads 2`` with 2 bond threads, 1 BLAS thread each;
 - quimb: :class:`quimb.tensor.TEBD` on a dense ``MatrixProductState`` of local dimension 4
   (no symmetry), Hamiltonian :class:`quimb.tensor.LocalHam1D` built from the very same
@@ -121,7 +121,7 @@ def densities(mps: Any, model: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tenpy_engine(psi: Any, model: Any, chi: int, dt: float, n_threads: int):
-    from mblbath.evolve import make_engine
+    from mblbath.tebd.evolve import make_engine
 
     opts = {
         "order": 2,
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from threadpoolctl import threadpool_limits
 
     from mblbath.model import initial_mps
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
 
     from ._common import bench_model
 

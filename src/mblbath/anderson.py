@@ -384,6 +384,32 @@ def lyapunov_xi(
     return float(xi) if xi.ndim == 0 else xi
 
 
+def _tail_slopes(amp: np.ndarray, i0: np.ndarray, r: np.ndarray, amp_floor: float) -> np.ndarray:
+    """Decay rates γ of eigenstate tails: least-squares slopes of ``-ln|φ(i0 ± r)|`` vs r.
+
+    ``amp`` (L, n): |φ| of n states with maxima at ``i0``; points below ``amp_floor`` times
+    the maximum are dropped, and states with fewer than 4 points left are skipped.
+    """
+    n = amp.shape[1]
+    cols = np.arange(n)
+    right = amp[i0[None, :] + r[:, None], cols[None, :]]
+    left = amp[i0[None, :] - r[:, None], cols[None, :]]
+    a = np.concatenate([right, left], axis=0)  # (2 n_r, n)
+    rr = np.concatenate([r, r]).astype(float)[:, None] * np.ones((1, n))
+    peak = amp[i0, cols]
+    mask = a > amp_floor * peak[None, :]
+    y = np.log(np.where(mask, a, 1.0))
+    w = mask.astype(float)
+    sw = w.sum(0)
+    sx = (w * rr).sum(0)
+    sy = (w * y).sum(0)
+    sxx = (w * rr * rr).sum(0)
+    sxy = (w * rr * y).sum(0)
+    den = sw * sxx - sx * sx
+    ok = (sw >= 4) & (den > 0)
+    return -(sw[ok] * sxy[ok] - sx[ok] * sy[ok]) / den[ok]
+
+
 def eigenstate_xi(
     eps: np.ndarray,
     t: float = 1.0,
@@ -443,24 +469,7 @@ def eigenstate_xi(
     n = amp.shape[1]
     if n == 0:
         return float("nan"), float("nan"), 0
-    r = np.arange(r_min, r_max + 1)
-    cols = np.arange(n)
-    right = amp[i0[None, :] + r[:, None], cols[None, :]]
-    left = amp[i0[None, :] - r[:, None], cols[None, :]]
-    a = np.concatenate([right, left], axis=0)  # (2 n_r, n)
-    rr = np.concatenate([r, r]).astype(float)[:, None] * np.ones((1, n))
-    peak = amp[i0, cols]
-    mask = a > amp_floor * peak[None, :]
-    y = np.log(np.where(mask, a, 1.0))
-    w = mask.astype(float)
-    sw = w.sum(0)
-    sx = (w * rr).sum(0)
-    sy = (w * y).sum(0)
-    sxx = (w * rr * rr).sum(0)
-    sxy = (w * rr * y).sum(0)
-    den = sw * sxx - sx * sx
-    ok = (sw >= 4) & (den > 0)
-    gam = -(sw[ok] * sxy[ok] - sx[ok] * sy[ok]) / den[ok]
+    gam = _tail_slopes(amp, i0, np.arange(r_min, r_max + 1), amp_floor)
     if gam.size == 0:
         return float("nan"), float("nan"), 0
     if average == "xi":

@@ -1,10 +1,11 @@
 """Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report|estimate``.
 
-Every model and numerical flag has the name of its config key (``--chi-max`` is
-``numerics.chi_max``) and the config schema's default; ``--config FILE`` takes defaults from
-a config file instead, and explicit flags win. Values are validated by the same schema as
-the Snakemake config before anything is computed; a bad value stops the command with a
-message naming the parameter (exit code 2).
+The parameter flags of ``run``, ``exact`` and ``disorder`` are generated from the config
+schema (:data:`mblbath.config.TABLE`): one per key the matching rule uses, named after it
+(``--chi-max`` is ``numerics.chi_max``), with its description and default as help. A flag
+not given takes its value from ``--config FILE``, else the schema default. Values are
+validated by the same schema as the Snakemake config before anything is computed; a bad
+value stops the command with a message naming the flag (exit code 2).
 """
 
 from __future__ import annotations
@@ -16,42 +17,29 @@ import math
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from . import __version__
 from .config import (
+    TABLE,
     ConfigError,
+    Param,
+    ParamTable,
     RunParams,
     config_hash,
     load_config,
     run_params,
+    run_values,
     validate_config,
 )
 
 __all__ = ["main", "build_parser"]
 
 log = logging.getLogger("mblbath")
-
-_MODEL_FLAGS = {
-    "W": float,
-    "td": float,
-    "tc": float,
-    "d_residue": int,
-    "c_site": int,
-    "master_seed": int,
-}
-_NUMERIC_FLAGS = {
-    "chi_max": int,
-    "dt": float,
-    "order": int,
-    "svd_min": float,
-    "t_max": float,
-    "t_first": float,
-    "n_per_decade": int,
-    "cdd_every": int,
-    "trunc_err_max": float,
-}
 
 
 def _finite_float(text: str) -> float:
@@ -64,7 +52,37 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _add_run_flags(p: argparse.ArgumentParser, numerics: bool = True) -> None:
+def _parse_bool(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
+
+
+def _flag_type(param: Param) -> Callable[[str], Any]:
+    """How argparse reads the flag of ``param`` (JSON for a type the CLI has no parser for)."""
+    readers = {float: _finite_float, int: int, bool: _parse_bool, str: str}
+    return readers.get(param.pytype, json.loads)
+
+
+def _add_param_flags(p: argparse.ArgumentParser, rule: str, table: ParamTable) -> None:
+    """One flag per key ``rule`` uses: ``--chi-max``, help from the schema, its default.
+
+    The flags default to None (not given), so that ``--config FILE`` and then the schema
+    default apply (:func:`_params_from_args`); the help shows the schema default.
+    """
+    for param in table.used_by(rule):
+        text = f"{param.description} (default: {json.dumps(param.default)})"
+        p.add_argument(
+            param.flag,
+            dest=param.name,
+            type=_flag_type(param),
+            help=text.replace("%", "%%"),
+        )
+
+
+def _add_run_flags(p: argparse.ArgumentParser, rule: str, table: ParamTable) -> None:
     p.add_argument("--config", type=Path, help="take defaults from this config file")
     p.add_argument("--L", type=int, required=True, help="number of sites (multiple of 3)")
     p.add_argument("--U", type=_finite_float, required=True, help="c-d interaction")
@@ -74,17 +92,7 @@ def _add_run_flags(p: argparse.ArgumentParser, numerics: bool = True) -> None:
         type=Path,
         help="read eps from this disorder file (mblbath disorder); default: draw it",
     )
-    for name, typ in _MODEL_FLAGS.items():
-        p.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, type=_finite_float if typ is float else typ
-        )
-    if numerics:
-        for name, typ in _NUMERIC_FLAGS.items():
-            p.add_argument(
-                f"--{name.replace('_', '-')}",
-                dest=name,
-                type=_finite_float if typ is float else typ,
-            )
+    _add_param_flags(p, rule, table)
     p.add_argument("--out", type=Path, required=True, help="output netCDF file")
     p.add_argument("--config-hash", help="hash of the pipeline config (recorded)")
 
@@ -99,7 +107,11 @@ def _add_settings_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> dict:
-    """The validated config from --config or --settings (schema defaults for the rest)."""
+    """The validated config from --config or --settings (schema defaults for the rest).
+
+    ``--settings`` holds the keys one rule uses (:func:`mblbath.config.rule_settings`): the
+    checks across keys apply only among the keys it gives.
+    """
     if args.config is not None:
         return load_config(args.config)
     raw = {}
@@ -107,17 +119,28 @@ def _settings(args: argparse.Namespace) -> dict:
         try:
             raw = json.loads(args.settings)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"parameter 'settings': not valid JSON ({exc})") from None
-    return validate_config(raw)
+            raise ConfigError(f"parameter '--settings': not valid JSON ({exc})") from None
+    return validate_config(raw, partial=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(table: ParamTable = TABLE) -> argparse.ArgumentParser:
+    """The argument parser; the parameter flags come from ``table`` (the schema's)."""
     parser = argparse.ArgumentParser(prog="mblbath", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"mblbath {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_run_parser(sub, table)
+    _add_exact_parser(sub, table)
+    _add_disorder_parser(sub, table)
+    _add_data_parsers(sub)
+    _add_output_parsers(sub)
+    _add_estimate_parser(sub)
+    return parser
 
+
+def _add_run_parser(sub: Any, table: ParamTable) -> None:
     p = sub.add_parser("run", help="TEBD run of one (L, U, seed)")
-    _add_run_flags(p)
+    _add_run_flags(p, "tebd", table)
     p.add_argument(
         "--checkpoint",
         type=Path,
@@ -140,8 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
 
+
+def _add_exact_parser(sub: Any, table: ParamTable) -> None:
     p = sub.add_parser("exact", help="exact reference run (sector evolution or free fermions)")
-    _add_run_flags(p)
+    _add_run_flags(p, "exact", table)
     p.add_argument(
         "--method",
         choices=("auto", "sector", "free"),
@@ -149,17 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="free fermions (U = 0 only), exact sector evolution, or auto (free if U = 0)",
     )
 
+
+def _add_disorder_parser(sub: Any, table: ParamTable) -> None:
     p = sub.add_parser("disorder", help="write eps(seed, site) of one size to netCDF")
-    p.add_argument("--config", type=Path)
+    p.add_argument("--config", type=Path, help="take defaults from this config file")
     p.add_argument("--L", type=int, required=True)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--n-seeds", type=int, help="seeds 0 .. n-1")
     which.add_argument("--seeds", type=int, nargs="+", help="these seeds")
     which.add_argument("--merge", type=Path, nargs="+", help="merge one-seed disorder files")
-    p.add_argument("--W", type=_finite_float)
-    p.add_argument("--master-seed", dest="master_seed", type=int)
+    _add_param_flags(p, "sample_disorder", table)
     p.add_argument("--out", type=Path, required=True)
 
+
+def _add_data_parsers(sub: Any) -> None:
+    """``aggregate``, ``validate`` and ``fit``."""
     p = sub.add_parser("aggregate", help="stack run files of one (numerics, L)")
     p.add_argument("runs", nargs="+", type=Path)
     p.add_argument("--U", nargs="*", type=_finite_float, help="U grid (missing runs -> NaN)")
@@ -173,13 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exact", nargs="+", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
 
-    p = sub.add_parser("fit", help="fit one quantity (see mblbath.fits)")
+    p = sub.add_parser("fit", help="fit one quantity (see mblbath.analysis)")
     p.add_argument("what", choices=("nc", "lc", "ld", "entanglement", "criterion"))
     _add_settings_flags(p)
     p.add_argument("--agg", type=Path)
     p.add_argument("--nc-fit", type=Path)
     p.add_argument("--out", type=Path, required=True)
 
+
+def _add_output_parsers(sub: Any) -> None:
+    """``figure`` and ``report``."""
     for name, helptext in (("figure", "draw one figure"), ("report", "write the claims table")):
         p = sub.add_parser(name, help=helptext)
         if name == "figure":
@@ -198,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--out", type=Path, required=True)
 
+
+def _add_estimate_parser(sub: Any) -> None:
     p = sub.add_parser(
         "estimate", help="cost of every TEBD job of a config: runtime, memory, core-hours"
     )
@@ -208,24 +242,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="runtime cap of one job (default: $MBLBATH_MAX_RUNTIME_MIN, else 2880)",
     )
-    return parser
 
 
-def _params_from_args(args: argparse.Namespace, numerics: bool = True) -> RunParams:
-    """Merge config-file defaults and flags, validate through the schema."""
-    kwargs: dict = {}
+def _param_values(args: argparse.Namespace, rule: str) -> dict[str, Any]:
+    """The run parameters ``rule`` uses that are set: by a flag, else by ``--config``.
+
+    Those set by neither take the schema default in :func:`~mblbath.config.run_params`.
+    """
+    keys = TABLE.run_keys(rule)
+    values: dict[str, Any] = {}
     if args.config is not None:
-        cfg = load_config(args.config)
-        kwargs.update(cfg["model"])
-        kwargs["master_seed"] = cfg["master_seed"]
-        if numerics:
-            kwargs.update({k: v for k, v in cfg["numerics"].items() if k != "chi_max_per_L"})
-            kwargs["chi_max"] = cfg["numerics"]["chi_max_per_L"].get(str(args.L), kwargs["chi_max"])
-    names = list(_MODEL_FLAGS) + (list(_NUMERIC_FLAGS) if numerics else [])
-    for name in names:
+        from_file = run_values(load_config(args.config), args.L)
+        values.update({k: from_file[k] for k in keys})
+    for name in keys:
         if getattr(args, name, None) is not None:
-            kwargs[name] = getattr(args, name)
-    return run_params(L=args.L, U=args.U, seed=args.seed, **kwargs)
+            values[name] = getattr(args, name)
+    return values
+
+
+def _params_from_args(args: argparse.Namespace, rule: str) -> RunParams:
+    """Validated parameters of one run of ``rule`` (``tebd`` or ``exact``)."""
+    return run_params(L=args.L, U=args.U, seed=args.seed, **_param_values(args, rule))
 
 
 def _eps_for(params: RunParams, disorder: Path | None) -> np.ndarray:
@@ -238,12 +275,13 @@ def _eps_for(params: RunParams, disorder: Path | None) -> np.ndarray:
     with xr.open_dataset(disorder) as ds:
         for key in ("W", "L", "master_seed"):
             if not np.isclose(float(ds.attrs[key]), float(getattr(params, key))):
+                flag = "--" + key.replace("_", "-")
                 raise ConfigError(
-                    f"parameter '{key}': {getattr(params, key)} differs from {ds.attrs[key]} "
+                    f"parameter '{flag}': {getattr(params, key)} differs from {ds.attrs[key]} "
                     f"in the disorder file {disorder}"
                 )
         if params.seed not in ds["seed"].values:
-            raise ConfigError(f"parameter 'seed': {params.seed} is not in {disorder}")
+            raise ConfigError(f"parameter '--seed': {params.seed} is not in {disorder}")
         return ds["eps"].sel(seed=params.seed).values.copy()
 
 
@@ -289,14 +327,14 @@ class _StopFlag:
 
 
 def _cmd_run(args) -> int:
-    from .evolve import Interrupted, run_tebd
     from .io import run_dataset, write_atomic
+    from .tebd import Interrupted, run_tebd
 
-    params = _params_from_args(args)
+    params = _params_from_args(args, "tebd")
     if args.checkpoint_every < 0:
-        raise ConfigError("parameter 'checkpoint_every': must be >= 0")
+        raise ConfigError("parameter '--checkpoint-every': must be >= 0")
     if args.threads < 1:
-        raise ConfigError("parameter 'threads': must be >= 1")
+        raise ConfigError("parameter '--threads': must be >= 1")
     eps = _eps_for(params, args.disorder)
     ckpt = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
     log.info(
@@ -342,12 +380,12 @@ def _cmd_exact(args) -> int:
     from .io import run_dataset, write_atomic
     from .model import d_sites
 
-    params = _params_from_args(args)
+    params = _params_from_args(args, "exact")
     method = args.method
     if method == "auto":
         method = "free" if params.U == 0 else "sector"
     if method == "free" and params.U != 0:
-        raise ConfigError("parameter 'method': free fermions are exact only at U = 0")
+        raise ConfigError("parameter '--method': free fermions are exact only at U = 0")
     eps = _eps_for(params, args.disorder)
     times = params.times()
     start = time.perf_counter()
@@ -361,7 +399,8 @@ def _cmd_exact(args) -> int:
         result = exact.sector_evolution(eps, params.U, params.td, params.tc, occ, params.c0, times)
         name = "exact_sector"
     result = dict(result, times=times)
-    ds = run_dataset(result, params, eps, name, time.perf_counter() - start, args.config_hash)
+    wall = time.perf_counter() - start
+    ds = run_dataset(result, params, eps, name, wall, args.config_hash, rule="exact")
     write_atomic(ds, args.out)
     return 0
 
@@ -373,18 +412,12 @@ def _cmd_disorder(args) -> int:
     if args.merge:
         ds = merge_disorder([str(p) for p in args.merge])
         if int(ds.attrs["L"]) != args.L:
-            raise ConfigError(f"parameter 'L': the files to merge have L={ds.attrs['L']}")
+            raise ConfigError(f"parameter '--L': the files to merge have L={ds.attrs['L']}")
         write_atomic(ds, args.out)
         return 0
-    kwargs = {}
-    if args.config is not None:
-        cfg = load_config(args.config)
-        kwargs = {"W": cfg["model"]["W"], "master_seed": cfg["master_seed"]}
-    for k in ("W", "master_seed"):
-        if getattr(args, k) is not None:
-            kwargs[k] = getattr(args, k)
+    kwargs = _param_values(args, "sample_disorder")
     if args.n_seeds is not None and args.n_seeds < 1:
-        raise ConfigError("parameter 'n_seeds': must be >= 1")
+        raise ConfigError("parameter '--n-seeds': must be >= 1")
     seeds = range(args.n_seeds) if args.n_seeds is not None else args.seeds
     for seed in seeds:
         params = run_params(L=args.L, U=0.0, seed=seed, **kwargs)
@@ -437,7 +470,7 @@ def _parse_inputs(items: list[str]) -> dict[str, list[str]]:
     for item in items:
         key, sep, paths = item.partition("=")
         if not sep:
-            raise ConfigError(f"parameter 'input': {item!r} is not KEY=PATH[,PATH...]")
+            raise ConfigError(f"parameter '--input': {item!r} is not KEY=PATH[,PATH...]")
         inputs.setdefault(key, []).extend(p for p in paths.split(",") if p)
     return inputs
 
@@ -470,7 +503,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_estimate(args) -> int:
-    from .cost import estimate_main
+    from .jobs.estimate import estimate_main
 
     print(estimate_main(args.configfile, max_runtime=args.max_runtime))
     return 0

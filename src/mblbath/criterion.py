@@ -232,6 +232,36 @@ def compute_criterion(
         conventions, ``W_tilde_argmax`` and the runtime.
     """
     t_start = time.perf_counter()
+    W, U, period = _grids(W_grid, U_grid, nu_d, d_residue)
+    if edge is None:
+        edge = L // 20
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(-1.0, 1.0, size=(n_real, L))
+    occupied = np.arange(L) % period == d_residue
+    sp = _single_particle(W, U, u, occupied, td, tc, period, edge, energy, n_energy)
+    sides = _both_sides(W, U, sp, period)
+    ds = _criterion_dataset(W, U, period, sp, sides)
+    i_max = int(np.nanargmax(sp["W_tilde"]))
+    ds.attrs = {
+        **_conventions(energy),
+        "L": int(L),
+        "n_real": int(n_real),
+        "seed": int(seed),
+        "td": float(td),
+        "tc": float(tc),
+        "nu_d": float(1.0 / period),
+        "d_residue": int(d_residue),
+        "edge": int(edge),
+        "n_energy": int(n_energy),
+        "W_tilde_argmax": float(W[i_max]),
+        "W_tilde_max": float(sp["W_tilde"][i_max]),
+        "runtime_seconds": float(time.perf_counter() - t_start),
+    }
+    return ds
+
+
+def _grids(W_grid, U_grid, nu_d: float, d_residue: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sorted W and U grids and the density-wave period, checked."""
     W = np.sort(np.asarray(W_grid, dtype=float))
     U = np.sort(np.asarray(U_grid, dtype=float))
     if np.any(U < 0) or np.any(W < 0):
@@ -239,106 +269,142 @@ def compute_criterion(
     period = _period(nu_d)
     if not 0 <= d_residue < period:
         raise ValueError(f"d_residue must be in 0..{period - 1}")
-    if edge is None:
-        edge = L // 20
-    rng = np.random.default_rng(seed)
-    u = rng.uniform(-1.0, 1.0, size=(n_real, L))
-    occupied = np.arange(L) % period == d_residue
+    return W, U, period
 
+
+def _single_particle(
+    W: np.ndarray,
+    U: np.ndarray,
+    u: np.ndarray,
+    occupied: np.ndarray,
+    td: float,
+    tc: float,
+    period: int,
+    edge: int,
+    energy: str | float,
+    n_energy: int,
+) -> dict[str, np.ndarray]:
+    """W̃, ξ_d and ξ_c with their errors, and the residue-class means, for every W (and U).
+
+    ``u`` (n_real, L) are the disorder draws in [-1, 1], the same for every W.
+    """
+    n_real, L = u.shape
     nW, nU = W.size, U.size
-    w_t = np.empty(nW)
-    w_t_err = np.empty(nW)
-    xi_d = np.empty(nW)
-    xi_d_err = np.empty(nW)
-    xi_c = np.full((nW, nU), np.nan)
-    xi_c_err = np.full((nW, nU), np.nan)
-    cls_mean = np.empty((nW, period))
+    out = {
+        "W_tilde": np.empty(nW),
+        "W_tilde_err": np.empty(nW),
+        "xi_d": np.empty(nW),
+        "xi_d_err": np.empty(nW),
+        "xi_c": np.full((nW, nU), np.nan),
+        "xi_c_err": np.full((nW, nU), np.nan),
+        "nd_class_mean": np.empty((nW, period)),
+    }
     bulk = np.arange(edge, L - edge)
+    pos = U > 0
     for k, w in enumerate(W):
         eps = w * u
         nd = diagonal_ensemble_density(eps, td, occupied)
-        w_t[k], w_t_err[k] = effective_disorder(nd, period, edge)
-        cls_mean[k] = [nd[:, bulk[bulk % period == r]].mean() for r in range(period)]
+        out["W_tilde"][k], out["W_tilde_err"][k] = effective_disorder(nd, period, edge)
+        out["nd_class_mean"][k] = [nd[:, bulk[bulk % period == r]].mean() for r in range(period)]
         # d-bosons: Anderson chain (realisations joined into one chain of n_real L sites)
         xd, xde = _lengths(eps.reshape(1, -1), td, energy, 0.0, n_energy, n_real)
-        xi_d[k], xi_d_err[k] = xd[0], xde[0]
+        out["xi_d"][k], out["xi_d_err"][k] = xd[0], xde[0]
         # c-boson: effective potential U <n_d>_inf, all U at once
-        pos = U > 0
         if pos.any():
             v = U[pos, None] * nd.reshape(1, -1)  # (nU+, n_real L)
             shift = U[pos, None] * nd.mean()  # mean of the effective potential
-            xi_c[k, pos], xi_c_err[k, pos] = _lengths(v, tc, energy, shift, n_energy, n_real)
-        xi_c[k, ~pos] = np.inf
+            xc, xce = _lengths(v, tc, energy, shift, n_energy, n_real)
+            out["xi_c"][k, pos], out["xi_c_err"][k, pos] = xc, xce
+        out["xi_c"][k, ~pos] = np.inf
+    return out
 
+
+def _both_sides(
+    W: np.ndarray, U: np.ndarray, sp: dict[str, np.ndarray], period: int
+) -> dict[str, np.ndarray]:
+    """Both sides of Eq. (2) on the (W, U) grid, the stability map and U_c(W)."""
     nu = 1.0 / period
     W2, U2 = np.meshgrid(W, U, indexing="ij")
     with np.errstate(invalid="ignore"):
-        xi_c0 = np.where(U2 > 0, U2**2 * xi_c, np.nan)
-    rhs = 1.5 * xi_c0 * xi_d[:, None] * nu * (1.0 - nu)
-    w_t_u = U2 * w_t[:, None]
+        xi_c0 = np.where(U2 > 0, U2**2 * sp["xi_c"], np.nan)
+    rhs = 1.5 * xi_c0 * sp["xi_d"][:, None] * nu * (1.0 - nu)
+    w_t_u = U2 * sp["W_tilde"][:, None]
     lhs = (W2 + w_t_u) * U2
-    stable = np.zeros((nW, nU), dtype=np.int8)
+    stable = np.zeros(lhs.shape, dtype=np.int8)
     fin = np.isfinite(rhs)
     stable[fin] = (lhs[fin] > rhs[fin]).astype(np.int8)
-    u_c = np.full(nW, np.nan)
-    u_c_status = np.empty(nW, dtype=object)
-    for k in range(nW):
-        f = np.full(nU, np.nan)
+    u_c = np.full(W.size, np.nan)
+    u_c_status = np.empty(W.size, dtype=object)
+    for k in range(W.size):
+        f = np.full(U.size, np.nan)
         good = fin[k] & (lhs[k] > 0) & (rhs[k] > 0)
         f[good] = np.log(lhs[k, good]) - np.log(rhs[k, good])
         u_c[k], u_c_status[k] = find_crossing(U, f)
-    i_max = int(np.nanargmax(w_t))
-    runtime = time.perf_counter() - t_start
+    return {
+        "xi_c0": xi_c0,
+        "rhs": rhs,
+        "W_tilde_U": w_t_u,
+        "lhs": lhs,
+        "stable": stable,
+        "U_c": u_c,
+        "U_c_status": u_c_status.astype(str),
+    }
 
-    def var(dims, data, units, long_name, **extra):
-        return xr.Variable(dims, data, attrs={"units": units, "long_name": long_name, **extra})
 
-    ds = xr.Dataset(
-        {
-            "W_tilde": var(
-                ("W",),
-                w_t,
-                "1",
-                "effective disorder per unit U, sqrt(3 var(<n_d>_inf - residue-class mean))",
-            ),
-            "W_tilde_err": var(("W",), w_t_err, "1", "jackknife error of W_tilde"),
-            "W_tilde_U": var(
-                ("W", "U"), w_t_u, "hopping", "effective c-boson box half-width U * W_tilde"
-            ),
-            "xi_d": var(("W",), xi_d, "lattice spacings", "Anderson localisation length xi_d"),
-            "xi_d_err": var(("W",), xi_d_err, "lattice spacings", "standard error of xi_d"),
-            "xi_c": var(
-                ("W", "U"),
-                xi_c,
-                "lattice spacings",
-                "c-boson localisation length in U <n_d>_inf",
-            ),
-            "xi_c_err": var(("W", "U"), xi_c_err, "lattice spacings", "standard error of xi_c"),
-            "xi_c0": var(("W", "U"), xi_c0, "hopping^2 lattice spacings", "xi_c^0 = U^2 xi_c"),
-            "lhs": var(("W", "U"), lhs, "hopping^2", "left side of Eq. (2): (W + U W_tilde) U"),
-            "rhs": var(
-                ("W", "U"),
-                rhs,
-                "hopping^2",
-                "right side of Eq. (2): 1.5 xi_c0 xi_d nu_d (1 - nu_d) / a^2",
-            ),
-            "stable": var(("W", "U"), stable, "1", "Eq. (2) satisfied (lhs > rhs): 1, else 0"),
-            "U_c": var(("W",), u_c, "hopping", "boundary U where lhs = rhs (unstable below)"),
-            "U_c_status": var(("W",), u_c_status.astype(str), "none", "U_c status"),
-            "nd_class_mean": var(
-                ("W", "residue"),
-                cls_mean,
-                "1",
-                "disorder-averaged <n_d>_inf per residue class i mod period",
-            ),
-        },
+#: dims, units and long name of every variable of the criterion Dataset.
+_VARIABLES = {
+    "W_tilde": (
+        ("W",),
+        "1",
+        "effective disorder per unit U, sqrt(3 var(<n_d>_inf - residue-class mean))",
+    ),
+    "W_tilde_err": (("W",), "1", "jackknife error of W_tilde"),
+    "W_tilde_U": (("W", "U"), "hopping", "effective c-boson box half-width U * W_tilde"),
+    "xi_d": (("W",), "lattice spacings", "Anderson localisation length xi_d"),
+    "xi_d_err": (("W",), "lattice spacings", "standard error of xi_d"),
+    "xi_c": (("W", "U"), "lattice spacings", "c-boson localisation length in U <n_d>_inf"),
+    "xi_c_err": (("W", "U"), "lattice spacings", "standard error of xi_c"),
+    "xi_c0": (("W", "U"), "hopping^2 lattice spacings", "xi_c^0 = U^2 xi_c"),
+    "lhs": (("W", "U"), "hopping^2", "left side of Eq. (2): (W + U W_tilde) U"),
+    "rhs": (
+        ("W", "U"),
+        "hopping^2",
+        "right side of Eq. (2): 1.5 xi_c0 xi_d nu_d (1 - nu_d) / a^2",
+    ),
+    "stable": (("W", "U"), "1", "Eq. (2) satisfied (lhs > rhs): 1, else 0"),
+    "U_c": (("W",), "hopping", "boundary U where lhs = rhs (unstable below)"),
+    "U_c_status": (("W",), "none", "U_c status"),
+    "nd_class_mean": (
+        ("W", "residue"),
+        "1",
+        "disorder-averaged <n_d>_inf per residue class i mod period",
+    ),
+}
+
+
+def _criterion_dataset(
+    W: np.ndarray, U: np.ndarray, period: int, sp: dict, sides: dict
+) -> xr.Dataset:
+    """The variables and coordinates of :func:`compute_criterion`'s Dataset."""
+
+    def var(dims, data, units, long_name):
+        return xr.Variable(dims, data, attrs={"units": units, "long_name": long_name})
+
+    data = {**sp, **sides}
+    return xr.Dataset(
+        {name: var(dims, data[name], u, ln) for name, (dims, u, ln) in _VARIABLES.items()},
         coords={
             "W": var(("W",), W, "hopping", "disorder strength W (eps in [-W, W])"),
             "U": var(("U",), U, "hopping", "c-d interaction U"),
             "residue": var(("residue",), np.arange(period), "1", "site index modulo period"),
         },
     )
-    ds.attrs = {
+
+
+def _conventions(energy: str | float) -> dict[str, str]:
+    """The attributes that state the conventions of the criterion (module docstring)."""
+    band = energy == "band"
+    return {
         "title": "Perturbative criterion Eq. (2) of Brighi et al. (arXiv:2109.07332)",
         "method": (
             "exact single-particle diagonal ensemble <n_d>_inf from a period-1/nu_d density "
@@ -346,7 +412,7 @@ def compute_criterion(
             "transfer-matrix Lyapunov exponent gamma(E); "
             + (
                 "xi = DOS-weighted band average of 1/gamma(E)"
-                if energy == "band"
+                if band
                 else f"xi = 1/gamma(E), E = {float(energy)} (c-boson: E + U mean <n_d>)"
             )
             + "; xi_c in the potential U <n_d>_inf (periodic + random parts); the n_real "
@@ -359,27 +425,14 @@ def compute_criterion(
             "(i mod period) disorder mean), bulk sites only; dimensionless, per unit U"
         ),
         "energy_convention": "band: xi = DOS-weighted average of 1/gamma(E) over the spectrum"
-        if energy == "band"
+        if band
         else f"E = {float(energy)}",
         "error": (
             "W_tilde: jackknife over realisations; xi: jackknife over the n_real pieces of "
             "the joined chain (fixed E: batch means of the Lyapunov exponents)"
         ),
         "U0_convention": "U = 0: xi_c = inf, xi_c0 = rhs = NaN, stable = 0",
-        "L": int(L),
-        "n_real": int(n_real),
-        "seed": int(seed),
-        "td": float(td),
-        "tc": float(tc),
-        "nu_d": float(nu),
-        "d_residue": int(d_residue),
-        "edge": int(edge),
-        "n_energy": int(n_energy),
-        "W_tilde_argmax": float(W[i_max]),
-        "W_tilde_max": float(w_t[i_max]),
-        "runtime_seconds": float(runtime),
     }
-    return ds
 
 
 def _lengths(v, t, energy, shift, n_energy, n_seg):

@@ -199,49 +199,75 @@ def free_evolution(
 
     Ed, Vd = scipy.linalg.eigh(_chain_hopping(L, td) + np.diag(eps))
     Ec, Vc = scipy.linalg.eigh(_chain_hopping(L, tc))
-    Vd_occ_T = Vd[d, :].T  # (L eigenmodes, N_d): <α|k> for the occupied sites k
-    vc0 = Vc[c_site, :]  # <α|c_site>
-    diag = np.diag_indices(L)
     # Entanglement from M x M overlap matrices, M = min(N_d, L - N_d): with the orbitals
     # X = columns of exp(-i h_d t) for the occupied (or, if fewer, the empty) sites,
     # G[:b, :b] (or 1 - G[:b, :b]) = conj(X_b) X_b^T has the same non-zero eigenvalues as
     # O_b = X_b^T conj(X_b) = Σ_{i<b} X_i ⊗ conj(X_i); 1 - ν leaves the entropy unchanged.
     holes = np.setdiff1d(np.arange(L), d)
-    Vd_orb_T = Vd_occ_T if d.size <= holes.size else Vd[holes, :].T
-    M = Vd_orb_T.shape[1]
+    orbitals = d if d.size <= holes.size else holes
+    M = orbitals.size
 
     # Vectorised over chunks of times (bounded memory: chunk × L × max(L, M²) numbers).
     chunk = max(1, _FREE_CHUNK_ELEMENTS // (L * max(L, M * M)))
     for lo in range(0, T, chunk):
         sl = slice(lo, min(lo + chunk, T))
-        t = times[sl]
-        phase_d = np.exp(-1j * np.outer(t, Ed))[:, :, None]
-        # d part: Phi[t, j, k] = exp(-i h_d t)_{j, k} for the occupied sites k.
-        Phi = Vd @ (phase_d * Vd_occ_T)
-        G = np.conj(Phi) @ np.swapaxes(Phi, 1, 2)
-        nd = np.real(G[:, diag[0], diag[1]])
-        C = -(np.abs(G) ** 2)
-        C[:, diag[0], diag[1]] += nd
-        if M == 0:
-            S_d = np.zeros((t.size, L - 1))
-        else:
-            X = Phi if M == d.size else Vd @ (phase_d * Vd_orb_T)
-            overlap = np.cumsum(X[:, : L - 1, :, None] * np.conj(X[:, : L - 1, None, :]), axis=1)
-            # One batched LAPACK call over all (time, bond) pairs.
-            S_d = _binary_entropy(np.linalg.eigvalsh(overlap)).sum(axis=-1)
-
-        # c part: one free particle, psi[t, i] = exp(-i h_c t)_{i, c_site}.
-        psi = (np.exp(-1j * np.outer(t, Ec)) * vc0) @ Vc.T
-        nc = np.abs(psi) ** 2
-        S_c = _binary_entropy(np.cumsum(nc, axis=1)[:, : L - 1])
-
-        out["n_d"][sl] = nd
-        out["n_c"][sl] = nc
-        out["C_dd"][sl] = 0.5 * (C + np.swapaxes(C, 1, 2))
-        out["S"][sl] = S_d + S_c
-        out["N_d"][sl] = nd.sum(axis=1)
-        out["N_c"][sl] = nc.sum(axis=1)
+        nd, C, S_d = _free_fermions(times[sl], Ed, Vd, d, orbitals)
+        nc, S_c = _free_particle(times[sl], Ec, Vc, c_site)
+        _store(out, sl, nd, nc, C, S_d + S_c)
     return out
+
+
+def _free_fermions(
+    t: np.ndarray, Ed: np.ndarray, Vd: np.ndarray, d: np.ndarray, orbitals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n_d``, ``C_dd`` (not yet symmetrised) and ``S_d`` of the d fermions at times ``t``.
+
+    ``Ed, Vd``: eigenpairs of ``h_d``; ``d``: the occupied sites; ``orbitals``: the sites
+    whose orbitals give the entanglement (``d`` or the empty sites, whichever are fewer).
+    """
+    L = Vd.shape[0]
+    diag = np.diag_indices(L)
+    Vd_occ_T = Vd[d, :].T  # (L eigenmodes, N_d): <α|k> for the occupied sites k
+    phase_d = np.exp(-1j * np.outer(t, Ed))[:, :, None]
+    # Phi[t, j, k] = exp(-i h_d t)_{j, k} for the occupied sites k.
+    Phi = Vd @ (phase_d * Vd_occ_T)
+    G = np.conj(Phi) @ np.swapaxes(Phi, 1, 2)
+    nd = np.real(G[:, diag[0], diag[1]])
+    C = -(np.abs(G) ** 2)
+    C[:, diag[0], diag[1]] += nd
+    if orbitals.size == 0:
+        return nd, C, np.zeros((t.size, L - 1))
+    X = Phi if orbitals is d else Vd @ (phase_d * Vd[orbitals, :].T)
+    overlap = np.cumsum(X[:, : L - 1, :, None] * np.conj(X[:, : L - 1, None, :]), axis=1)
+    # One batched LAPACK call over all (time, bond) pairs.
+    return nd, C, _binary_entropy(np.linalg.eigvalsh(overlap)).sum(axis=-1)
+
+
+def _free_particle(
+    t: np.ndarray, Ec: np.ndarray, Vc: np.ndarray, c_site: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_c`` and the entanglement of one free c-particle started on ``c_site``."""
+    # psi[t, i] = exp(-i h_c t)_{i, c_site}
+    psi = (np.exp(-1j * np.outer(t, Ec)) * Vc[c_site, :]) @ Vc.T
+    nc = np.abs(psi) ** 2
+    return nc, _binary_entropy(np.cumsum(nc, axis=1)[:, : nc.shape[1] - 1])
+
+
+def _store(
+    out: dict[str, np.ndarray],
+    where: slice | int,
+    nd: np.ndarray,
+    nc: np.ndarray,
+    C: np.ndarray,
+    S: np.ndarray,
+) -> None:
+    """Write the observables of some times into the output arrays (``C_dd`` symmetrised)."""
+    out["n_d"][where] = nd
+    out["n_c"][where] = nc
+    out["C_dd"][where] = 0.5 * (C + np.swapaxes(C, -1, -2))
+    out["S"][where] = S
+    out["N_d"][where] = nd.sum(axis=-1)
+    out["N_c"][where] = nc.sum(axis=-1)
 
 
 # --------------------------------------------------------------------------------------
@@ -564,10 +590,5 @@ def sector_evolution(
         nc = P.sum(axis=0)
         nd = occ.T @ P_d
         C = (occ * P_d[:, None]).T @ occ - np.outer(nd, nd)
-        out["n_d"][n] = nd
-        out["n_c"][n] = nc
-        out["C_dd"][n] = 0.5 * (C + C.T)
-        out["S"][n] = _entropies(psi, maps)
-        out["N_d"][n] = nd.sum()
-        out["N_c"][n] = nc.sum()
+        _store(out, n, nd, nc, C, _entropies(psi, maps))
     return out

@@ -122,9 +122,14 @@ def run_dataset(
     method: str,
     wall_time_s: float,
     config_hash: str | None = None,
+    rule: str = "tebd",
 ) -> xr.Dataset:
-    """Build the run file's Dataset from a result dict of :func:`mblbath.evolve.run_tebd`
-    or :mod:`mblbath.exact` (missing keys such as ``chi`` are simply absent)."""
+    """Build the run file's Dataset from a result dict of :func:`mblbath.tebd.evolve.run_tebd`
+    or :mod:`mblbath.exact` (missing keys such as ``chi`` are simply absent).
+
+    The attributes hold the parameters ``rule`` uses (``exact``: the model and the time grid,
+    no TEBD settings and no ``numerics`` name) and the run's provenance.
+    """
     L = params.L
     times = np.asarray(result["times"], dtype=float)
     data = dict(result)
@@ -164,12 +169,12 @@ def run_dataset(
         "title": "Anderson insulator coupled to a clean mobile boson (arXiv:2109.07332, Eq. 1)",
         "method": method,
         "units": "energies in units of the hopping, times in hopping times",
-        **params.as_attrs(),
+        **params.as_attrs(rule),
         "nu_d": "1/3",
         "initial_state": (
             f"d-bosons on sites i % 3 == {params.d_residue}, c-boson on site {params.c0}"
         ),
-        "numerics": params.numerics,
+        **({"numerics": params.numerics} if rule == "tebd" else {}),
         "max_trunc_err": max_trunc,
         "converged": int(max_trunc <= params.trunc_err_max),
         "finished": int(np.isclose(times[-1], params.t_max)),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from .config import RUN_COORDS, TABLE
 from .io import open_run, provenance
 
 __all__ = ["TOL_N", "TOL_S", "compare_runs"]
@@ -19,7 +20,9 @@ __all__ = ["TOL_N", "TOL_S", "compare_runs"]
 TOL_N = 1e-5
 TOL_S = 1e-4
 
-_MODEL_KEYS = ("L", "W", "td", "tc", "d_residue", "c_site", "master_seed", "t_max", "U", "seed")
+#: Attributes a TEBD run and its exact reference must share: the run's coordinates and
+#: every parameter of the exact reference (the model and the time grid).
+_SHARED_KEYS = (*RUN_COORDS, *TABLE.run_keys("exact"))
 
 
 def compare_runs(tebd_paths: Sequence[str], exact_paths: Sequence[str]) -> xr.Dataset:
@@ -39,7 +42,7 @@ def compare_runs(tebd_paths: Sequence[str], exact_paths: Sequence[str]) -> xr.Da
     methods = set()
     for key, a in tebd.items():
         b = exact[key]
-        for attr in _MODEL_KEYS:
+        for attr in _SHARED_KEYS:
             if a.attrs.get(attr) != b.attrs.get(attr):
                 raise ValueError(f"TEBD and exact run for U, seed = {key} differ in {attr}")
         if not np.allclose(a["time"].values, b["time"].values):

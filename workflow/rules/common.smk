@@ -1,11 +1,10 @@
 # Parse-time setup only: validate the config, expand the run table, path helpers.
-import json
 
 from snakemake.utils import validate
 
 import mblbath.config as mc
-from mblbath.cost import tebd_resources
-from mblbath.partial import existing, in_partial_pass
+from mblbath.jobs.slurm import tebd_resources
+from mblbath.jobs.partial import existing, in_partial_pass
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -23,7 +22,7 @@ VALIDATE_L = min(SIZES)
 VALIDATE = (
     config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
 )
-# Partial pass after failed runs (mblbath.partial, workflow/rules/partial.smk): inputs
+# Partial pass after failed runs (mblbath.jobs.partial, workflow/rules/partial.smk): inputs
 # list only the runs that exist; sizes without any run are left out.
 PARTIAL = in_partial_pass()
 
@@ -62,8 +61,7 @@ def all_run_files():
 
 def numerics(L):
     """Folder name of the numerical settings used at size L."""
-    n = config["numerics"]
-    return mc.numerics_name(mc.chi_max_for(config, int(L)), n["dt"], n["order"], n["svd_min"], n["t_max"])
+    return mc.numerics_for(config, L)
 
 
 def run_flags(wildcards):
@@ -72,32 +70,15 @@ def run_flags(wildcards):
         raise ValueError(
             f"{wildcards.numerics} is not the config's numerics for L={wildcards.L} ({numerics(wildcards.L)})"
         )
-    return model_flags(wildcards.L)
+    return mc.rule_flags(config, "tebd", wildcards.L)
 
 
-def model_flags(L):
-    """Every model/numerical parameter of a run at size L as CLI flags (params: reruns on change)."""
-    m, n = config["model"], config["numerics"]
-    flags = {
-        "W": m["W"],
-        "td": m["td"],
-        "tc": m["tc"],
-        "d-residue": m["d_residue"],
-        "master-seed": config["master_seed"],
-        "chi-max": mc.chi_max_for(config, int(L)),
-        "dt": n["dt"],
-        "order": n["order"],
-        "svd-min": n["svd_min"],
-        "t-max": n["t_max"],
-        "t-first": n["t_first"],
-        "n-per-decade": n["n_per_decade"],
-        "trunc-err-max": n["trunc_err_max"],
-    }
-    if m["c_site"] is not None:
-        flags["c-site"] = m["c_site"]
-    if n["cdd_every"] != 1:  # only when set: existing runs keep their params (no rerun)
-        flags["cdd-every"] = n["cdd_every"]
-    return " ".join(f"--{k} {v}" for k, v in flags.items())
+def exact_flags(wildcards):
+    """Flags of an exact reference (model and time grid only); its {T} must be the config's t_max."""
+    T = mc.fmt_float(config["numerics"]["t_max"])
+    if wildcards.T != T:
+        raise ValueError(f"T{wildcards.T} is not the config's t_max ({T})")
+    return mc.rule_flags(config, "exact", wildcards.L)
 
 
 def run_path(kind, L, U, seed):
@@ -119,9 +100,9 @@ def validation_seeds():
     return SEEDS[: config["validation"]["n_seeds"]]
 
 
-def settings_json(*sections):
-    """The named config sections as JSON: the science parameters a fit/figure depends on."""
-    return json.dumps({s: config[s] for s in sections}, sort_keys=True)
+def settings_json(rule):
+    """The config keys a fit/figure/report rule uses, as JSON (x-used-by in the schema)."""
+    return mc.rule_settings(config, rule)
 
 
 def figure_inputs():

@@ -6,8 +6,8 @@ rule sample_disorder:
     benchmark:
         "benchmarks/sample_disorder/L{L}/seed{seed}.tsv"
     params:
-        W=config["model"]["W"],
-        master_seed=config["master_seed"],
+        # {name: value} of the keys this rule uses (x-used-by), named in the command below.
+        **mc.rule_params(config, "sample_disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"

@@ -29,7 +29,7 @@ for _name, _kinds in FIGURE_KINDS.items():
             f"benchmarks/figure_{_name}/{_name}.tsv"
         params:
             name=_name,
-            settings=settings_json("master_seed", "model", "sweep", "numerics", "analysis"),
+            settings=settings_json(f"figure_{_name}"),
             inputs=lambda wc, input: input_flags({k: list(input[k]) for k in input.keys()}),
         threads: 1
         conda:

@@ -8,7 +8,7 @@ rule fit_nc:
     benchmark:
         "benchmarks/fit_nc/{numerics}/L{L}.tsv"
     params:
-        settings=settings_json("analysis"),
+        settings=settings_json("fit_nc"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -26,7 +26,7 @@ rule fit_lc:
     benchmark:
         "benchmarks/fit_lc/{numerics}/L{L}.tsv"
     params:
-        settings=settings_json("analysis"),
+        settings=settings_json("fit_lc"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -44,7 +44,7 @@ rule fit_ld:
     benchmark:
         "benchmarks/fit_ld/{numerics}/L{L}.tsv"
     params:
-        settings=settings_json("analysis"),
+        settings=settings_json("fit_ld"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -63,7 +63,7 @@ rule fit_entanglement:
     benchmark:
         "benchmarks/fit_entanglement/{numerics}/L{L}.tsv"
     params:
-        settings=settings_json("analysis"),
+        settings=settings_json("fit_entanglement"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -80,7 +80,7 @@ rule criterion:
     benchmark:
         "benchmarks/criterion/criterion.tsv"
     params:
-        settings=settings_json("criterion", "model", "master_seed"),
+        settings=settings_json("criterion"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"

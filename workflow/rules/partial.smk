@@ -1,11 +1,11 @@
-# After failed jobs: build what the runs that exist allow (mblbath.partial explains why this
+# After failed jobs: build what the runs that exist allow (mblbath.jobs.partial explains why this
 # is a second Snakemake pass: Snakemake has no optional inputs).
 
 
 onerror:
     from snakemake.logging import logger
 
-    from mblbath.partial import run_partial_pass
+    from mblbath.jobs.partial import run_partial_pass
 
     run_files = all_run_files()
     present = set(existing(run_files))

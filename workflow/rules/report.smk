@@ -8,7 +8,7 @@ rule claims:
     benchmark:
         "benchmarks/claims/claims.tsv"
     params:
-        settings=settings_json("master_seed", "model", "sweep", "numerics", "analysis", "validation"),
+        settings=settings_json("claims"),
         inputs=lambda wc, input: input_flags({k: list(input[k]) for k in input.keys()}),
     threads: 1
     conda:

@@ -13,7 +13,7 @@ rule tebd:
         checkpoint="results/checkpoints/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
     threads: 1
     resources:
-        # From the measured cost model (mblbath.cost); see profiles/slurm/config.yaml.
+        # From the measured cost model (mblbath.jobs.cost, mblbath.jobs.slurm); see profiles/slurm/config.yaml.
         mem_mb=lambda wc, attempt: tebd_resources(config, wc.L, attempt)["mem_mb"],
         runtime=lambda wc: tebd_resources(config, wc.L)["runtime"],
         slurm_extra=lambda wc: tebd_resources(config, wc.L)["slurm_extra"],
@@ -37,13 +37,13 @@ rule exact:
     benchmark:
         "benchmarks/exact/T{T}/L{L}/U{U}/seed{seed}.tsv"
     params:
-        flags=lambda wc: model_flags(wc.L),
+        flags=exact_flags,
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
-        " --t-max {wildcards.T} --disorder {input.disorder} --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --out {output.nc} 2> {log}"
 
 
 rule validate:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from ..config import MODEL_KEYS, NUMERIC_KEYS
+
 __all__ = [
     "ERR_BOOT",
     "ERR_JAC",
@@ -38,8 +40,9 @@ STATUS_WITH_CAVEAT = "'ok'; 'ok; <caveat>' = usable; anything else = NaN + reaso
 #: Status convention of the fits without caveats.
 STATUS_STRICT = "'ok'; anything else = NaN + reason"
 
-#: Attributes of the aggregate carried into every fit file.
-_KEEP = ("L", "W", "td", "tc", "d_residue", "c_site", "chi_max", "dt", "order", "t_max")
+#: Attributes of the aggregate carried into every fit file: L and the run parameters of the
+#: parameter table (model and numerics; the schema is the one list of them).
+_KEEP = ("L", *MODEL_KEYS, *NUMERIC_KEYS)
 
 
 def variable(dims, data, units: str, long_name: str, **extra) -> xr.Variable:

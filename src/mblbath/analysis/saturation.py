@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ..config import MODEL_KEYS
 from .dataset import ERR_BOOT, ERR_JAC, fit_attrs, str_array, variable
 from .lsq import LSQ, at_bound, best_of_starts, refit_lm
 from .models import eq4
@@ -198,7 +199,7 @@ def fit_lc(nc_fit: xr.Dataset, fit_t_min: float = 1.0, L: int | None = None) -> 
     ds = xr.Dataset(data, coords=coords)
     ds.attrs = fit_attrs(
         {
-            **{k: v for k, v in nc_fit.attrs.items() if k in ("W", "td", "tc", "c_site")},
+            **{k: v for k, v in nc_fit.attrs.items() if k in MODEL_KEYS},
             **{k: nc_fit.attrs[k] for k in ("numerics", "config_hash") if k in nc_fit.attrs},
         },
         "Eq. (4) fits of ell_c(t)",

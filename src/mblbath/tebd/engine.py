@@ -1,55 +1,42 @@
-"""Parallel bond updates for TEBD, BLAS thread control and a report of TeNPy's fast paths.
+"""The TEBD engine of the pipeline: bonds of a Trotter layer updated concurrently, BLAS threads.
 
+What is threaded, and why
+-------------------------
 Within one Trotter layer TEBD updates either all even or all odd bonds. Those bonds act on
 disjoint pairs of sites, so their updates are independent: :class:`ParallelTEBDEngine`
-runs them concurrently on a pool of Python threads. Threads only help where the GIL is
-released, so by default (``lean=True``) every bond update -- in the parallel and in the
-sequential path, ``n_threads = 1`` -- is the lean update of :mod:`mblbath.bond_update`:
-the same contractions as TeNPy's ``TEBDEngine.update_bond``, but with one ``gemm`` per
-matching block pair or gate sector and one LAPACK ``gesdd`` (numpy's, which releases the
-GIL) per charge sector, and little Python bookkeeping in between.
-
-What the threads gain is measured by ``python -m benchmarks.perf parallel`` (figures, with
-the machine and date, in the README's Performance table). At L = 30, order 2, on 2 cores,
-two bond threads give 1.3-1.4x at chi = 128, 1.6-1.9x at chi = 256 and 1.8-1.9x at
-chi = 512, with bitwise identical states; two independent processes (nothing shared, no
-GIL) give 1.9-2.0x.
-What separates the threads from the processes is the GIL over the Python bookkeeping and
-the small numpy calls of each update (~18 % of a step at chi = 256, a larger share at
-smaller chi): an update waits for the GIL while the other thread holds it (a step on two
-threads took 0.35 s of bond-update wall time for 0.32 s of CPU time, against 0.29 s on one
-thread; 2026-12-02). The barrier between Trotter layers costs little: the threads idled
-5-8 ms per step at chi = 256 waiting for a layer's last bond, and starting each update as
-soon as its two sites were free (a wavefront without barriers, tried) gained nothing
-measurable (0.99-1.00x, bitwise the same states).
+runs them concurrently on a pool of Python threads (``n_threads``; 1 is TeNPy's sequential
+loop). Python threads only help where the GIL is released, so by default (``lean=True``)
+every bond update -- threaded or not -- is the lean update of
+:mod:`mblbath.tebd.bond_update`: the same contractions as TeNPy's
+``TEBDEngine.update_bond``, done as one ``gemm`` per matching block pair or gate sector and
+one LAPACK ``gesdd`` per charge sector (numpy's, which releases the GIL), with little
+Python bookkeeping in between. What remains serial is that bookkeeping and the small
+numpy calls of each update, which hold the GIL.
 
 With ``lean=False`` the engine runs TeNPy's own update code (reproduced in
-:meth:`ParallelTEBDEngine._update_bond_local`, for TeNPy 1.1.1; ``n_threads = 1`` is then
-exactly :class:`~tenpy.algorithms.tebd.TEBDEngine`, except that :attr:`trunc_err` counts
-the truncation error once, see :meth:`ParallelTEBDEngine.run_evolution`). Its threads can
-only overlap
+:meth:`ParallelTEBDEngine._update_bond_local` for TeNPy 1.1.1; ``n_threads = 1`` is then
+:class:`~tenpy.algorithms.tebd.TEBDEngine`, except that :attr:`trunc_err` counts the
+truncation error once, see :meth:`ParallelTEBDEngine.run_evolution`). Its threads can only
+overlap TeNPy's compiled block ``tensordot`` (BLAS ``gemm`` inside ``nogil``) and the SVDs
+of the charge blocks. TeNPy computes those with ``scipy.linalg.svd``, whose f2py LAPACK
+wrapper keeps the GIL, so worker threads use ``numpy.linalg.svd`` instead (the same
+``gesdd``; :func:`_gil_free_svd`, installed into ``tenpy.linalg.np_conserved`` once). Threads
+that are not workers of this module -- the main thread, every sequential engine -- still
+call TeNPy's own function, and a non-converging numpy SVD falls back to it.
 
-- TeNPy's compiled block ``tensordot`` (``tenpy.linalg._npc_helper``, shipped compiled in
-  the PyPI wheel), which calls BLAS ``gemm`` inside ``nogil``;
-- the SVDs of the charge blocks: TeNPy computes them with ``scipy.linalg.svd``
-  (``tenpy.linalg.svd_robust``), and scipy's f2py LAPACK wrappers keep the GIL (measured
-  with scipy 1.17.1: two threads doing complex SVDs run no faster than one;
-  ``numpy.linalg.svd`` -- the same LAPACK ``gesdd`` -- runs 1.8x faster on two), so the
-  worker threads use ``numpy.linalg.svd`` (:func:`_gil_free_svd`, installed into
-  ``tenpy.linalg.np_conserved`` once; threads that are not workers of this module, e.g.
-  the main thread and every sequential engine, still call TeNPy's own function, and a
-  non-converging numpy SVD falls back to it, keeping TeNPy's ``gesvd`` backup);
+BLAS threads
+------------
+To keep the number of busy cores at the job's allowance, the BLAS libraries are limited to
+``max(1, cores // n_threads)`` threads each while the engine evolves (:func:`blas_limit`,
+:mod:`threadpoolctl`; restored afterwards). At the block sizes of a bond update a single
+update does not get faster with a second BLAS thread, so a second core is better spent on
+a second bond.
 
-while the Python part of TeNPy's bookkeeping of blocks, charges and leg pipes (inside the
-~40 % of a step at chi = 256 spent outside BLAS/LAPACK) stays serial under the GIL.
-
-To keep the total number of busy cores at the job's allowance, the BLAS libraries are
-limited to ``max(1, cores // n_threads)`` threads each while the engine evolves
-(:mod:`threadpoolctl`; restored afterwards). One bond-update stream gains nothing from a
-second OpenBLAS thread at these block sizes (measured while planning, L = 30, chi = 256:
-0.38 s per step with one thread, 0.50 s with two; the lean update, 2026-12-02: 0.32 s with
-one, 0.48 s with OpenBLAS's default two), so the second core is better spent on a second
-bond.
+Scheduling
+----------
+The bonds of a layer are submitted in decreasing order of their cost estimate
+``chi_left * chi_right`` (longest job first), so that the big central bonds do not end up
+on the same thread at the end of the layer; the results are collected in bond order.
 
 Determinism
 -----------
@@ -60,26 +47,13 @@ accumulated afterwards *in bond order*: the returned
 multiplied in the same order as the sequential loop) and the MPS norm
 (``psi.norm *= renormalize``). The per-bond errors ``_trunc_err_bonds[i]`` are private to
 bond ``i``. With the lean update, 1 and N threads therefore give bitwise identical states
-(with the same BLAS thread count; ``tests/test_bond_update.py``, and the benchmark finds
-bitwise identical observables at L = 30); the lean update agrees with TeNPy's
-``TEBDEngine`` to round-off (observables, truncation errors, norm and overlap to 1e-12,
-``tests/test_bond_update.py``). With ``lean=False`` the only difference between the
-threaded and the sequential engine is the LAPACK build doing the SVD (numpy's instead of
-scipy's OpenBLAS, both ``gesdd``) and the number of BLAS threads, i.e. round-off
-(``tests/test_parallel.py``).
+(with the same BLAS thread count; ``tests/test_tebd_bond_update.py``); the lean update
+agrees with TeNPy's ``TEBDEngine`` to round-off (``tests/test_tebd_bond_update.py``). With
+``lean=False`` the threaded and the sequential engine differ only by the LAPACK build doing
+the SVD and the number of BLAS threads, i.e. round-off (``tests/test_tebd_engine.py``).
 
-Scheduling: the bonds of a layer are submitted in decreasing order of their cost estimate
-``chi_left * chi_right`` (longest job first), so that the big central bonds do not end up
-on the same thread at the end of the layer; the results are collected in bond order.
-
-Measurement cost
-----------------
-``MPS.correlation_function('Nd', 'Nd')`` (used by :func:`mblbath.observables.connected_dd`)
-costs O(L^2) transfer-matrix steps, O(L^2 chi^3 d) in total: for each ``i`` it sweeps
-``j = i+1 .. L-1`` once, reusing the environment. Without ``hermitian=True`` TeNPy computes
-the lower triangle with a second sweep, so :func:`connected_dd_fast` (``hermitian=True``,
-valid because ``n_d`` is Hermitian and both operators are the same) does half the work with
-the same result. The bond entropies come from the stored Schmidt values: O(L chi).
+How much the threads gain, and the measurements behind the choices above, are in
+``benchmarks/README.md`` (``python -m benchmarks.perf parallel`` and ``blas``).
 """
 
 from __future__ import annotations
@@ -89,7 +63,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -100,15 +74,15 @@ from tenpy.linalg import np_conserved as npc
 from tenpy.linalg.truncation import TruncationError, svd_theta
 from tenpy.networks.mps import MPS
 
-from . import bond_update
-from .bond_update import GateBlocks
+from .bond_update import store, update_bond
+from .gates import GateBlocks, gate_blocks, supported
+from .truncation import TruncOptions
 
 __all__ = [
     "ParallelTEBDEngine",
     "available_cores",
     "blas_limit",
     "blas_threads_for",
-    "connected_dd_fast",
     "performance_info",
 ]
 
@@ -285,8 +259,8 @@ class ParallelTEBDEngine(TEBDEngine):
         stays within the job's cores; for ``n_threads = 1`` the BLAS libraries are left as
         they are (``OPENBLAS_NUM_THREADS`` etc. decide). ``0`` always leaves them alone.
     lean : bool
-        Update bonds with :func:`mblbath.bond_update.update_bond` (default) wherever
-        :func:`~mblbath.bond_update.supported` (finite MPS in B form, one basis state per
+        Update bonds with :func:`mblbath.tebd.bond_update.update_bond` (default) wherever
+        :func:`~mblbath.tebd.gates.supported` (finite MPS in B form, one basis state per
         physical charge block; otherwise TeNPy's code). False: TeNPy's own update code
         (``n_threads = 1`` is then exactly ``TEBDEngine``, but for the truncation error
         counted once: :meth:`run_evolution`).
@@ -318,7 +292,7 @@ class ParallelTEBDEngine(TEBDEngine):
         self._trunc_err_once: TruncationError | None = None  # see run_evolution
         self.lean = bool(lean)
         self._gates: dict[int, GateBlocks | None] = {}
-        self._trunc_options: bond_update.TruncOptions | None = None
+        self._trunc_options: TruncOptions | None = None
         super().__init__(psi, model, options, **kwargs)
         if tenpy.__version__ != _TENPY_VERSION:  # pragma: no cover - pinned dependency
             warnings.warn(
@@ -384,7 +358,7 @@ class ParallelTEBDEngine(TEBDEngine):
 
         The truncation options are read once per call (before any bond is updated).
         """
-        self._trunc_options = bond_update.TruncOptions.read(self.trunc_params)
+        self._trunc_options = TruncOptions.read(self.trunc_params)
         with blas_limit(self.blas_threads):
             err = super().evolve(N_steps, dt)
         self._trunc_err_once = self.trunc_err  # the previous total + err (TeNPy's evolve)
@@ -443,15 +417,15 @@ class ParallelTEBDEngine(TEBDEngine):
             gate = self._gates[key]
             if gate is None or gate.gate is U_bond:
                 return gate
-        gate = bond_update.gate_blocks(U_bond)
+        gate = gate_blocks(U_bond)
         self._gates[key] = gate
         return gate
 
     def _update_bond_local(self, i: int, U_bond: npc.Array) -> tuple[TruncationError, float]:
         """One bond update without touching shared state; returns ``(trunc_err, renormalize)``.
 
-        With :attr:`lean` (and where :func:`mblbath.bond_update.supported`), the lean update
-        :func:`mblbath.bond_update.update_bond`; otherwise :meth:`TEBDEngine.update_bond`
+        With :attr:`lean` (and where :func:`mblbath.tebd.gates.supported`), the lean update
+        :func:`mblbath.tebd.bond_update.update_bond`; otherwise :meth:`TEBDEngine.update_bond`
         (TeNPy 1.1.1), identical operations. Unlike TeNPy's method, the renormalisation
         factor is returned instead of being multiplied into ``psi.norm`` here (the caller
         does that in bond order). Reads sites ``i-1, i`` and the Schmidt values left of
@@ -462,12 +436,12 @@ class ParallelTEBDEngine(TEBDEngine):
         i0, i1 = i - 1, i
         if self.lean:
             gate = self._gate(U_bond)
-            if gate is not None and bond_update.supported(psi, i, gate):
+            if gate is not None and supported(psi, i, gate):
                 opts = self._trunc_options
                 if opts is None:
-                    opts = self._trunc_options = bond_update.TruncOptions.read(self.trunc_params)
-                B_L, B_R, S, trunc_err, renormalize = bond_update.update_bond(psi, i, gate, opts)
-                bond_update.store(psi, i, B_L, B_R, S)
+                    opts = self._trunc_options = TruncOptions.read(self.trunc_params)
+                B_L, B_R, S, trunc_err, renormalize = update_bond(psi, i, gate, opts)
+                store(psi, i, B_L, B_R, S)
                 self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + trunc_err
                 return trunc_err, renormalize
         C = psi.get_theta(i0, n=2, formL=0.0)
@@ -494,38 +468,6 @@ class ParallelTEBDEngine(TEBDEngine):
         psi.set_B(i1, B_R, form="B")
         self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + trunc_err
         return trunc_err, renormalize
-
-
-# ------------------------------------------------------------------------------------------
-# Measurements
-# ------------------------------------------------------------------------------------------
-
-
-def connected_dd_fast(psi: MPS, n_d: np.ndarray | None = None) -> np.ndarray:
-    """Connected ``C(i, j) = <n_d,i n_d,j> - <n_d,i><n_d,j>`` with half of TeNPy's sweeps.
-
-    Same result as :func:`mblbath.observables.connected_dd` (to round-off): it calls
-    ``correlation_function('Nd', 'Nd', hermitian=True)``, which sweeps only ``j > i`` (one
-    environment per row, O(L^2) transfer-matrix steps) and fills ``j < i`` by symmetry,
-    instead of a second sweep for the lower triangle.
-
-    Parameters
-    ----------
-    psi : MPS
-        State on :func:`mblbath.model.two_species_site` sites.
-    n_d : ndarray, shape (L,), optional
-        ``<n_d,i>`` if already known.
-
-    Returns
-    -------
-    ndarray, shape (L, L)
-        The symmetric connected correlation matrix (diagonal ``n (1 - n)``).
-    """
-    if n_d is None:
-        n_d = np.real(psi.expectation_value("Nd"))
-    nn = np.real(psi.correlation_function("Nd", "Nd", hermitian=True))
-    c = nn - np.outer(n_d, n_d)
-    return 0.5 * (c + c.T)
 
 
 # ------------------------------------------------------------------------------------------
@@ -568,10 +510,3 @@ def performance_info() -> dict[str, Any]:
             if p.get("user_api") == "blas"
         ]
     return info
-
-
-def _describe(info: dict[str, Any]) -> str:  # pragma: no cover - used by benchmarks
-    return "; ".join(
-        f"{k}={', '.join(v) if isinstance(v, Sequence) and not isinstance(v, str) else v}"
-        for k, v in info.items()
-    )

@@ -45,6 +45,11 @@ def test_short_run_matches_exact_sector_evolution(tmp_path):
     a, b = _run_pair(tmp_path, 6, 3.0, 1.0, 64)
     assert b.attrs["method"] == "exact_sector"
     _assert_agree(a, b)
+    # The exact reference records the model and the time grid, not the TEBD settings.
+    for key in ("W", "td", "c_site", "master_seed", "dt", "t_max", "t_first", "n_per_decade"):
+        assert b.attrs[key] == a.attrs[key], key
+    for key in ("chi_max", "order", "svd_min", "cdd_every", "numerics"):
+        assert key in a.attrs and key not in b.attrs, key
 
 
 @pytest.mark.slow
@@ -68,7 +73,7 @@ def test_cdd_every_thins_only_the_correlation_matrix():
     evolution and every other observable are untouched (bitwise)."""
     from mblbath.config import run_params
     from mblbath.disorder import sample_eps
-    from mblbath.evolve import run_tebd
+    from mblbath.tebd.evolve import run_tebd
 
     kw = dict(L=6, U=3.0, seed=0, chi_max=16, t_max=1.0, dt=0.05, order=2, n_per_decade=5)
     full, thin = run_params(**kw), run_params(**kw, cdd_every=3)

@@ -1,4 +1,4 @@
-"""The partial pass after failed runs (mblbath.partial): when it starts, and with what."""
+"""The partial pass after failed runs (mblbath.jobs.partial): when it starts, and with what."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from mblbath import partial
+from mblbath.jobs import partial
 
 
 def _call(missing=("results/runs/a.nc",), present=3, **kw):

@@ -1,5 +1,4 @@
-"""The TEBD cost model (mblbath.cost): Hilbert-space caps, the stored fit, predictions,
-per-job resources and the ``mblbath estimate`` table.
+"""The TEBD cost model (mblbath.jobs.cost): Hilbert-space caps, the stored fit, predictions.
 
 The measurements live in ``benchmarks/cost_model.csv`` (``python -m benchmarks cost``, run
 on demand); these tests only read that table.
@@ -8,20 +7,18 @@ on demand); these tests only read that table.
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from benchmarks.cost_model import coefficients_source, fit_coefficients
 
-from mblbath import cost
-from mblbath.config import load_config, time_grid, validate_config
+from mblbath.config import time_grid
+from mblbath.jobs import cost
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "benchmarks" / "cost_model.csv"
-PAPER = ROOT / "config" / "paper.yaml"
-SMOKE = ROOT / "config" / "smoke.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +68,7 @@ def test_benchmark_table_is_complete(table):
 
 
 def test_stored_coefficients_are_the_fit_of_the_committed_table(table):
-    refit = cost.fit_coefficients(table)
+    refit = fit_coefficients(table)
     stored = cost.COEFFICIENTS
     for name, value in stored.as_dict().items():
         if isinstance(value, float):
@@ -129,88 +126,13 @@ def test_runtime_counts_steps_measurements_and_safety():
     assert 1.8 * one < cost.predict_runtime_minutes(30, 256, 40.0, 0.05, 2, safety=1.0) < 2 * one
 
 
-def test_tebd_resources_for_smoke_and_paper(monkeypatch):
-    monkeypatch.delenv("MBLBATH_MAX_RUNTIME_MIN", raising=False)
-    smoke = load_config(SMOKE)
-    res = cost.tebd_resources(smoke, "12")
-    assert set(res) == {"mem_mb", "runtime", "slurm_extra"}
-    assert isinstance(res["mem_mb"], int) and res["mem_mb"] % 100 == 0
-    assert 10 <= res["runtime"] <= 30
-    assert res["slurm_extra"] == "--signal=TERM@300"
-
-    paper = load_config(PAPER)
-    big = cost.tebd_resources(paper, 60)
-    assert big["runtime"] == cost.DEFAULT_MAX_RUNTIME_MIN  # capped: resumed by retries
-    lead = int(re.fullmatch(r"--signal=TERM@(\d+)", big["slurm_extra"]).group(1))
-    assert 2 * cost.predict_step_seconds(60, 3000, 4) < lead <= 65535
-    assert big["mem_mb"] >= 1.5 * cost.predict_mem_mb(60, 3000)
-    # more memory on a retry, at most twice
-    assert cost.tebd_resources(paper, 60, attempt=2)["mem_mb"] > big["mem_mb"]
-    assert cost.tebd_resources(paper, 60, attempt=9)["mem_mb"] <= 2 * big["mem_mb"] + 100
-
-    monkeypatch.setenv("MBLBATH_MAX_RUNTIME_MIN", "1440")
-    assert cost.tebd_resources(paper, 60)["runtime"] == 1440
-    monkeypatch.setenv("MBLBATH_MAX_RUNTIME_MIN", "5")
-    with pytest.raises(ValueError, match="MBLBATH_MAX_RUNTIME_MIN"):
-        cost.tebd_resources(paper, 60)
-
-
-def test_estimate_of_the_paper_config(monkeypatch):
-    monkeypatch.delenv("MBLBATH_MAX_RUNTIME_MIN", raising=False)
-    cfg = load_config(PAPER)
-    est = cost.estimate(cfg)
-    assert est["n_jobs"] == len(est["jobs"]) == 3 * 6 * 50
-    assert list(est["by_L"].index) == [30, 48, 60]
-    assert (est["by_L"]["jobs"] == 300).all()
-    assert est["largest"]["L"] == 60 and est["largest"]["chi_max"] == 3000
-    assert est["total_request_core_h"] >= est["total_core_h"] > 0
-    assert est["total_core_h"] == pytest.approx(est["jobs"]["runtime_h"].sum())
-    text = cost.estimate_main(PAPER)
-    assert "core-hours" in text and "largest job: L=60 chi=3000" in text
-    for L in (30, 48, 60):
-        assert re.search(rf"^\s*{L}\s+300\s", text, flags=re.MULTILINE), text
-
-
-def test_estimate_of_a_small_config_needs_one_try():
-    cfg = validate_config({"sweep": {"L": [12, 18], "U": [0, 12], "n_seeds": 3}})
-    est = cost.estimate(cfg)
-    assert est["n_jobs"] == 12
-    assert (est["by_L"]["attempts"] == 1).all()
-    assert "tries > 1" not in cost.format_estimate(est)
-    assert cost.tebd_retries(cfg) == 2  # the spares only
-
-
-def test_retries_cover_the_tries_of_the_longest_runs(monkeypatch):
-    monkeypatch.delenv("MBLBATH_MAX_RUNTIME_MIN", raising=False)
-    cfg = load_config(PAPER)
-    tries = int(cost.estimate(cfg)["by_L"]["attempts"].max())
-    assert tries > 1
-    assert cost.tebd_retries(cfg, spare=0) == tries - 1
-    assert f"--retries {cost.tebd_retries(cfg)}" in cost.estimate_main(PAPER)
-    # a longer partition limit needs fewer tries
-    assert cost.tebd_retries(cfg, max_runtime=4 * 2880) < cost.tebd_retries(cfg)
-
-
-def test_thread_env():
-    assert cost.thread_env(2) == {
-        "OMP_NUM_THREADS": "2",
-        "OPENBLAS_NUM_THREADS": "2",
-        "MKL_NUM_THREADS": "2",
-    }
-    assert cost.SHELL_THREAD_PREFIX.format(threads=3) == (
-        "export OMP_NUM_THREADS=3 OPENBLAS_NUM_THREADS=3 MKL_NUM_THREADS=3; "
-    )
-    with pytest.raises(ValueError):
-        cost.thread_env(0)
-
-
 def test_fit_needs_enough_points(table):
     with pytest.raises(ValueError, match="at least 4"):
-        cost.fit_coefficients(table[table["role"] == "fit"].head(2))
+        fit_coefficients(table[table["role"] == "fit"].head(2))
 
 
 def test_coefficients_source_round_trips():
-    src = cost.coefficients_source(cost.COEFFICIENTS)
+    src = coefficients_source(cost.COEFFICIENTS)
     namespace = {"CostCoefficients": cost.CostCoefficients}
     exec(src, namespace)
     assert namespace["COEFFICIENTS"] == cost.COEFFICIENTS

@@ -1,9 +1,9 @@
-"""Parallel bond updates (mblbath.parallel): same state as the sequential TEBD, to round-off.
+"""Parallel bond updates (mblbath.tebd.engine): same state as the sequential TEBD, to round-off.
 
 Small sizes only (L = 9, chi <= 16): the whole module runs in a few seconds. The sequential
 reference is TeNPy's own ``TEBDEngine``; the engine is tested with the lean bond update of
-:mod:`mblbath.bond_update` (the default, what ``mblbath.evolve.run_tebd`` uses) and with
-TeNPy's own update code (``lean=False``). The lean update itself: ``test_bond_update.py``.
+:mod:`mblbath.tebd.bond_update` (the default, what ``mblbath.tebd.evolve.run_tebd`` uses) and with
+TeNPy's own update code (``lean=False``). The lean update itself: ``test_tebd_bond_update.py``.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import pytest
 from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg import np_conserved as npc
 
-from mblbath import parallel
 from mblbath.model import initial_mps
-from mblbath.observables import connected_dd, measure
-from mblbath.parallel import (
+from mblbath.observables import measure
+from mblbath.tebd import engine
+from mblbath.tebd.engine import (
     ParallelTEBDEngine,
     available_cores,
     blas_limit,
     blas_threads_for,
-    connected_dd_fast,
     performance_info,
 )
 from small_chain import assert_same_evolution, small_model, tebd_options, trunc_err_once
@@ -143,7 +142,7 @@ def test_worker_svd_uses_numpy_and_falls_back(monkeypatch):
         calls.append("original")
         return scipy.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
 
-    svd = parallel._gil_free_svd(original)
+    svd = engine._gil_free_svd(original)
     a = np.random.default_rng(0).standard_normal((5, 4))
     U, S, V = svd(a, False, True)
     assert calls == ["original"]  # main thread: unchanged TeNPy path
@@ -153,7 +152,7 @@ def test_worker_svd_uses_numpy_and_falls_back(monkeypatch):
 
     def worker():
         try:
-            parallel._mark_worker()
+            engine._mark_worker()
             out["ok"] = svd(a, False, True)
             try:
                 svd(np.full((2, 2), np.nan), False, True)
@@ -181,21 +180,13 @@ def test_worker_svd_uses_numpy_and_falls_back(monkeypatch):
 
 
 def test_svd_patch_is_installed_once_and_keeps_original():
-    parallel._install_gil_free_svd()
+    engine._install_gil_free_svd()
     first = npc.svd_flat
-    parallel._install_gil_free_svd()
+    engine._install_gil_free_svd()
     assert npc.svd_flat is first
     from tenpy.linalg.svd_robust import svd as robust
 
     assert first._mblbath_original is robust
-
-
-def test_connected_dd_fast_matches_observables():
-    model = small_model(seed=11)
-    psi, _ = _evolve(TEBDEngine, model, 2, 16, 5)
-    np.testing.assert_allclose(connected_dd_fast(psi), connected_dd(psi), atol=1e-13)
-    C = connected_dd_fast(psi)
-    np.testing.assert_array_equal(C, C.T)
 
 
 def test_performance_info_reports_compiled_tenpy():

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mblbath.checkpoint import load_checkpoint, run_key, save_checkpoint
 from mblbath.config import run_params
 from mblbath.disorder import sample_eps
-from mblbath.evolve import Interrupted, run_tebd
+from mblbath.tebd.checkpoint import load_checkpoint, run_key, save_checkpoint
+from mblbath.tebd.evolve import Interrupted, run_tebd
 
 MBLBATH = str(Path(sys.executable).with_name("mblbath"))
 ARGS = ["run", "--L", "12", "--U", "12", "--seed", "0", "--t-max", "4", "--dt", "0.05"]

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import RunParams
+from ..config import RunParams
 
 __all__ = ["MAGIC", "run_key", "save_checkpoint", "load_checkpoint"]
 
@@ -35,7 +35,7 @@ MAGIC = b"mblbath-checkpoint v1\n"
 
 def run_key(params: RunParams, eps: np.ndarray) -> str:
     """Identity of a run: its parameters, its disorder, and the schema version."""
-    from .io import SCHEMA_VERSION
+    from ..io import SCHEMA_VERSION
 
     blob = json.dumps(params.as_attrs(), sort_keys=True).encode()
     blob += np.ascontiguousarray(eps, dtype=np.float64).tobytes()

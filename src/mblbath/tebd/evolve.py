@@ -3,7 +3,7 @@
 The time grid (:func:`mblbath.config.time_grid`) consists of integer multiples of ``dt``;
 between two measurement times the TEBD engine (:func:`make_engine`: TeNPy's
 :class:`~tenpy.algorithms.tebd.TEBDEngine` with the lean bond update of
-:mod:`mblbath.bond_update`, bonds optionally updated in parallel) performs exactly the
+:mod:`mblbath.tebd.bond_update`, bonds optionally updated in parallel) performs exactly the
 required number of Suzuki-Trotter steps of the chosen ``order``, truncating each bond to
 ``chi_max`` and discarding Schmidt values below ``svd_min``.
 """
@@ -15,15 +15,16 @@ import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from tenpy.networks.mps import MPS
 
+from ..config import RunParams
+from ..model import BathModel, initial_mps
+from ..observables import measure
 from .checkpoint import load_checkpoint, run_key, save_checkpoint
-from .config import RunParams
-from .model import BathModel, initial_mps
-from .observables import measure
-from .parallel import ParallelTEBDEngine
+from .engine import ParallelTEBDEngine
 
 __all__ = ["Progress", "Interrupted", "make_engine", "run_tebd"]
 
@@ -65,8 +66,8 @@ def make_engine(
 ) -> ParallelTEBDEngine:
     """The TEBD engine of :func:`run_tebd` (the benchmarks use it too).
 
-    :class:`mblbath.parallel.ParallelTEBDEngine` with the lean bond update
-    (:mod:`mblbath.bond_update`; equal to TeNPy's ``TEBDEngine.update_bond`` to round-off),
+    :class:`mblbath.tebd.engine.ParallelTEBDEngine` with the lean bond update
+    (:mod:`mblbath.tebd.bond_update`; equal to TeNPy's ``TEBDEngine.update_bond`` to round-off),
     ``n_threads`` bonds of a Trotter layer at a time.
 
     Parameters
@@ -81,7 +82,7 @@ def make_engine(
         Bond-update threads (1: sequential).
     blas_threads : int, optional
         BLAS threads while evolving (default: ``cores // n_threads`` for ``n_threads > 1``,
-        left alone for 1; see :class:`~mblbath.parallel.ParallelTEBDEngine`).
+        left alone for 1; see :class:`~mblbath.tebd.engine.ParallelTEBDEngine`).
 
     Returns
     -------
@@ -116,7 +117,7 @@ def run_tebd(
         Called with a :class:`Progress` after each measurement.
     checkpoint : path, optional
         Checkpoint file. If it holds a valid checkpoint of this very run (same parameters
-        and disorder, see :mod:`mblbath.checkpoint`) the evolution resumes from it; the state
+        and disorder, see :mod:`mblbath.tebd.checkpoint`) the evolution resumes from it; the state
         is saved there at a measurement time when ``checkpoint_every_s`` seconds have passed
         since the last save, and whenever ``should_stop`` turns true.
     checkpoint_every_s : float
@@ -145,79 +146,137 @@ def run_tebd(
     eps = np.asarray(eps, dtype=float)
     if eps.shape != (params.L,):
         raise ValueError(f"eps has shape {eps.shape}, expected ({params.L},)")
-    times = params.times()
-    cdd_at = params.cdd_times()
-    steps = np.rint(times / params.dt).astype(np.int64)
-    model = BathModel({"L": params.L, "eps": eps, "U": params.U, "td": params.td, "tc": params.tc})
-    key = run_key(params, eps)
-    state = load_checkpoint(checkpoint, key) if checkpoint is not None else None
-    if state is None:
-        psi = initial_mps(model, params.d_residue, params.c0)
-        out: dict[str, list] = {k: [] for k in _KEYS}
-        done, k_next, trunc, elapsed0 = 0, 0, None, 0.0
-    else:
-        psi, out, done = state["psi"], state["out"], state["done"]
-        k_next, trunc, elapsed0 = state["k_next"], state["trunc_err"], state["elapsed"]
-        log.info("resuming from %s at t = %.4g", checkpoint, done * params.dt)
     if n_threads < 1:
         raise ValueError(f"n_threads must be >= 1, got {n_threads}")
-    options = {
+    model = BathModel({"L": params.L, "eps": eps, "U": params.U, "td": params.td, "tc": params.tc})
+    key = run_key(params, eps)
+    state = _start_state(params, model, checkpoint, key)
+    engine = make_engine(state["psi"], model, _tebd_options(params), n_threads=n_threads)
+    if state["trunc_err"] is not None:
+        engine.trunc_err = state["trunc_err"]
+    saver = _Saver(checkpoint, key, checkpoint_every_s, state, engine)
+    try:
+        _evolve(params, state, engine, saver, on_progress, should_stop)
+    finally:
+        engine.close()
+    result = {name: np.asarray(v) for name, v in state["out"].items()}
+    result["times"] = params.times()
+    return result
+
+
+def _start_state(
+    params: RunParams, model: BathModel, checkpoint: str | os.PathLike | None, key: str
+) -> dict[str, Any]:
+    """The run's state: from a valid checkpoint of this run, else the initial product state.
+
+    The dict is what a checkpoint holds: ``psi``, ``out`` (measurements so far, one list
+    per observable), ``done`` (Trotter steps evolved), ``k_next`` (next grid index to
+    measure), ``trunc_err`` (the engine's accumulated error, None at the start) and
+    ``elapsed`` (wall time so far).
+    """
+    state = load_checkpoint(checkpoint, key) if checkpoint is not None else None
+    if state is None:
+        return {
+            "psi": initial_mps(model, params.d_residue, params.c0),
+            "out": {k: [] for k in _KEYS},
+            "done": 0,
+            "k_next": 0,
+            "trunc_err": None,
+            "elapsed": 0.0,
+        }
+    log.info("resuming from %s at t = %.4g", checkpoint, state["done"] * params.dt)
+    return state
+
+
+def _tebd_options(params: RunParams) -> dict[str, Any]:
+    """TeNPy TEBD options of one Trotter step (the driver calls ``run()`` step by step)."""
+    return {
         "order": params.order,
         "dt": params.dt,
         "N_steps": 1,
         "trunc_params": {"chi_max": params.chi_max, "svd_min": params.svd_min},
     }
-    engine = make_engine(psi, model, options, n_threads=n_threads)
-    if trunc is not None:
-        engine.trunc_err = trunc
-    start = _time.perf_counter() - elapsed0
-    last_save = _time.perf_counter()
 
-    def save(k_next: int) -> None:
+
+class _Saver:
+    """Writes the checkpoint of a run (nothing without a path): on request or periodically."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None,
+        key: str,
+        every_s: float,
+        state: dict[str, Any],
+        engine: ParallelTEBDEngine,
+    ) -> None:
+        self.path, self.key, self.every_s = path, key, every_s
+        self.state, self.engine = state, engine
+        self.start = _time.perf_counter() - state["elapsed"]
+        self.last_save = _time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Wall time of the run so far, including the time before a resume."""
+        return _time.perf_counter() - self.start
+
+    def save(self, k_next: int) -> None:
         """Checkpoint the state: evolved ``done`` steps, measured up to ``k_next - 1``."""
+        if self.path is None:
+            return
+        s = self.state
         save_checkpoint(
-            checkpoint,
-            key,
+            self.path,
+            self.key,
             {
-                "psi": psi,
-                "out": out,
-                "done": done,
+                "psi": s["psi"],
+                "out": s["out"],
+                "done": s["done"],
                 "k_next": k_next,
-                "trunc_err": engine.trunc_err,
-                "elapsed": _time.perf_counter() - start,
+                "trunc_err": self.engine.trunc_err,
+                "elapsed": self.elapsed(),
             },
         )
 
-    try:
-        for k in range(k_next, len(steps)):
-            while done < steps[k]:
-                if should_stop is not None and should_stop():
-                    if checkpoint is not None:
-                        save(k)
-                    raise Interrupted(f"stopped at t = {done * params.dt:.4g}")
-                engine.run()  # one Trotter step (N_steps = 1)
-                done += 1
-            for name, val in measure(psi, with_cdd=bool(cdd_at[k])).items():
-                out[name].append(val)
-            out["trunc_err"].append(float(engine.trunc_err.eps))
-            if on_progress is not None:
-                on_progress(
-                    Progress(
-                        index=k,
-                        n_times=len(times),
-                        t=float(times[k]),
-                        t_max=float(times[-1]),
-                        chi=int(max(psi.chi)),
-                        trunc_err=float(engine.trunc_err.eps),
-                        elapsed=_time.perf_counter() - start,
-                    )
+    def periodic(self, k_next: int, n_times: int) -> None:
+        """Save if ``every_s`` seconds have passed since the last save (not after the end)."""
+        if self.path is not None and k_next < n_times:
+            if _time.perf_counter() - self.last_save >= self.every_s:
+                self.save(k_next)
+                self.last_save = _time.perf_counter()
+
+
+def _evolve(
+    params: RunParams,
+    state: dict[str, Any],
+    engine: ParallelTEBDEngine,
+    saver: _Saver,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> None:
+    """Evolve from ``state`` to ``t_max``, measuring at every grid time from ``k_next`` on."""
+    times = params.times()
+    cdd_at = params.cdd_times()
+    steps = np.rint(times / params.dt).astype(np.int64)
+    psi, out = state["psi"], state["out"]
+    for k in range(state["k_next"], len(steps)):
+        while state["done"] < steps[k]:
+            if should_stop is not None and should_stop():
+                saver.save(k)
+                raise Interrupted(f"stopped at t = {state['done'] * params.dt:.4g}")
+            engine.run()  # one Trotter step (N_steps = 1)
+            state["done"] += 1
+        for name, val in measure(psi, with_cdd=bool(cdd_at[k])).items():
+            out[name].append(val)
+        out["trunc_err"].append(float(engine.trunc_err.eps))
+        if on_progress is not None:
+            on_progress(
+                Progress(
+                    index=k,
+                    n_times=len(times),
+                    t=float(times[k]),
+                    t_max=float(times[-1]),
+                    chi=int(max(psi.chi)),
+                    trunc_err=float(engine.trunc_err.eps),
+                    elapsed=saver.elapsed(),
                 )
-            if checkpoint is not None and k + 1 < len(steps):
-                if _time.perf_counter() - last_save >= checkpoint_every_s:
-                    save(k + 1)
-                    last_save = _time.perf_counter()
-    finally:
-        engine.close()
-    result = {name: np.asarray(v) for name, v in out.items()}
-    result["times"] = times
-    return result
+            )
+        saver.periodic(k + 1, len(steps))

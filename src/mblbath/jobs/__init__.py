@@ -1,0 +1,10 @@
+"""Job-level machinery, apart from the physics: what a run costs and how it is scheduled.
+
+- :mod:`~mblbath.jobs.cost`: the cost model of a TEBD run (time per step, memory);
+- :mod:`~mblbath.jobs.slurm`: the SLURM requests, walltime signal and retries built on it;
+- :mod:`~mblbath.jobs.estimate`: the table ``mblbath estimate`` prints;
+- :mod:`~mblbath.jobs.partial`: the partial Snakemake pass after failed runs.
+
+Nothing here is imported by the physics; the workflow (``workflow/rules/*.smk``) and the
+CLI import the submodules directly.
+"""

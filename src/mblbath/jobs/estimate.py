@@ -1,0 +1,167 @@
+"""The text of ``mblbath estimate``: cost of every TEBD job of a config, per size and total.
+
+Built from the cost model (:mod:`mblbath.jobs.cost`) and the SLURM requests
+(:mod:`mblbath.jobs.slurm`): per size the job count, the model's time per step and per run,
+the runtime request and the number of tries it needs, the memory request and the
+core-hours.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..config import ConfigError, load_config
+from .cost import COEFFICIENTS, CostCoefficients
+from .slurm import max_runtime_minutes, size_cost
+
+__all__ = ["estimate", "format_estimate", "estimate_main"]
+
+
+def estimate(
+    cfg: Mapping[str, Any],
+    *,
+    runtime_safety: float = 1.5,
+    mem_safety: float = 1.5,
+    max_runtime: int | None = None,
+    coeffs: CostCoefficients = COEFFICIENTS,
+) -> dict[str, Any]:
+    """Cost of every TEBD job of a validated config.
+
+    Parameters
+    ----------
+    cfg : mapping
+        Validated config.
+    runtime_safety, mem_safety, max_runtime, coeffs
+        As in :func:`tebd_resources`.
+
+    Returns
+    -------
+    dict
+        ``jobs``: pandas DataFrame, one row per TEBD job (``L, U, seed, chi_max, order,
+        n_steps, step_s, runtime_h`` (model), ``request_min``, ``attempts`` (tries needed
+        with requests capped at ``max_runtime``), ``mem_mb`` (request), ``core_h`` (model),
+        ``request_core_h`` (tries x runtime request)); ``by_L``: the same per size (sums
+        of the core-hours); ``n_jobs``, ``total_core_h`` (model), ``total_request_core_h``,
+        ``largest`` (dict: the longest job), ``max_runtime`` (minutes), ``retries`` (as
+        :func:`tebd_retries`), the safety factors and ``coefficients``.
+    """
+    import pandas as pd
+
+    cap = max_runtime_minutes() if max_runtime is None else int(max_runtime)
+    rows = []
+    for L in cfg["sweep"]["L"]:
+        size = size_cost(cfg, L, runtime_safety, mem_safety, cap, coeffs)
+        size["core_h"] = size["runtime_h"]
+        size["request_core_h"] = size["attempts"] * size["request_min"] / 60.0
+        for U in cfg["sweep"]["U"]:
+            for seed in range(cfg["sweep"]["n_seeds"]):
+                rows.append({"U": float(U), "seed": seed, **size})
+    jobs = pd.DataFrame(rows)
+    by_L = jobs.groupby("L", sort=True).agg(
+        jobs=("seed", "size"),
+        chi_max=("chi_max", "max"),
+        order=("order", "max"),
+        n_steps=("n_steps", "max"),
+        step_s=("step_s", "max"),
+        runtime_h=("runtime_h", "max"),
+        request_min=("request_min", "max"),
+        attempts=("attempts", "max"),
+        mem_mb=("mem_mb", "max"),
+        core_h=("core_h", "sum"),
+        request_core_h=("request_core_h", "sum"),
+    )
+    top = jobs.loc[jobs["runtime_h"].idxmax()]
+    return {
+        "jobs": jobs,
+        "by_L": by_L,
+        "n_jobs": len(jobs),
+        "total_core_h": float(jobs["core_h"].sum()),
+        "total_request_core_h": float(jobs["request_core_h"].sum()),
+        "largest": {
+            "L": int(top["L"]),
+            "chi_max": int(top["chi_max"]),
+            "runtime_h": float(top["runtime_h"]),
+            "mem_mb": int(jobs["mem_mb"].max()),
+        },
+        "max_runtime": cap,
+        "retries": int(by_L["attempts"].max()) - 1 + 2,
+        "runtime_safety": runtime_safety,
+        "mem_safety": mem_safety,
+        "coefficients": coeffs,
+    }
+
+
+def _fmt_seconds(t: float) -> str:
+    return f"{t:.3g} s" if t < 100 else _fmt_hours(t / 3600)
+
+
+def _fmt_hours(h: float) -> str:
+    if h < 1.0:
+        return f"{60 * h:.1f} min"
+    if h < 48.0:
+        return f"{h:.1f} h"
+    return f"{h / 24:.1f} d"
+
+
+def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
+    """The table printed by ``mblbath estimate`` (see :func:`estimate`)."""
+    c: CostCoefficients = est["coefficients"]
+    head = (
+        f"{'L':>4} {'jobs':>5} {'chi':>5} {'ord':>3} {'steps':>6} {'step':>9} "
+        f"{'run/job':>9} {'request':>9} {'tries':>5} {'mem/job':>9} {'core-h':>10}"
+    )
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append(
+        f"TEBD cost model measured {c.measured_on} on {c.machine} (1 thread per job); "
+        "run/job assumes saturated chi from t = 0 (conservative)."
+    )
+    lines.append(head)
+    for L, r in est["by_L"].iterrows():
+        ints = {k: int(r[k]) for k in ("jobs", "chi_max", "order", "n_steps", "request_min")}
+        lines.append(
+            f"{int(L):>4d} {ints['jobs']:>5d} {ints['chi_max']:>5d} {ints['order']:>3d} "
+            f"{ints['n_steps']:>6d} {_fmt_seconds(r['step_s']):>9} {_fmt_hours(r['runtime_h']):>9} "
+            f"{ints['request_min']:>5d} min {int(r['attempts']):>5d} "
+            f"{r['mem_mb'] / 1000:>6.1f} GB {r['core_h']:>10.4g}"
+        )
+    big = est["largest"]
+    lines.append(
+        f"total: {est['n_jobs']} TEBD jobs, {est['total_core_h']:.4g} core-hours (model), "
+        f"{est['total_request_core_h']:.4g} core-hours requested "
+        f"(runtime x{est['runtime_safety']:g}, memory x{est['mem_safety']:g})"
+    )
+    lines.append(
+        f"largest job: L={big['L']} chi={big['chi_max']}: {_fmt_hours(big['runtime_h'])}, "
+        f"{big['mem_mb'] / 1000:.1f} GB requested"
+    )
+    if (est["by_L"]["attempts"] > 1).any():
+        lines.append(
+            f"tries > 1: runs longer than the {est['max_runtime']} min cap "
+            "(MBLBATH_MAX_RUNTIME_MIN) are checkpointed before the limit and resumed by "
+            f"a retry: run Snakemake with --retries {est['retries']} (or start it again "
+            "until every run is done; each resumes from its checkpoint)."
+        )
+    return "\n".join(lines)
+
+
+def estimate_main(config_path: str | os.PathLike, *, max_runtime: int | None = None) -> str:
+    """Text of ``mblbath estimate --configfile PATH``: per-size job count, per-job runtime
+    and memory, total core-hours and the largest job.
+
+    Parameters
+    ----------
+    config_path : path
+        A config file, validated (schema defaults for missing keys).
+    max_runtime : int, optional
+        Cap of one job's runtime request in minutes (default :func:`max_runtime_minutes`).
+    """
+    if max_runtime is not None and max_runtime < 10:
+        raise ConfigError(f"parameter '--max-runtime': {max_runtime} is less than 10 minutes")
+    cfg = load_config(config_path)
+    est = estimate(cfg, max_runtime=max_runtime)
+    return format_estimate(est, title=f"mblbath estimate: {Path(config_path)}")
