@@ -332,3 +332,21 @@ def test_a_parameter_stuck_at_a_bound_is_no_measurement():
     c = CLAIMS[[f.__name__ for f in CLAIMS].index("claim_R_sqrt_t")](b)
     assert c.verdict == UNTESTABLE, c.measured
     assert "240" not in c.measured
+
+
+@pytest.mark.parametrize(
+    "kind", ["agg", "nc_fit", "lc_fit", "ld_fit", "ent_fit", "criterion", "validation"]
+)
+def test_any_missing_variable_gives_reasons_not_exceptions(kind):
+    """Drop each variable of one input kind in turn: every claim still gets a verdict."""
+    b0, _ = build(Scenario(Ls=(12, 18), n_times=14))
+    sample = b0.criterion if kind == "criterion" else next(iter(getattr(b0, kind).values()))
+    for name in list(sample.data_vars):
+        b, _ = build(Scenario(Ls=(12, 18), n_times=14))
+        if kind == "criterion":
+            b.criterion = b.criterion.drop_vars(name)
+        else:
+            setattr(b, kind, {L: d.drop_vars(name) for L, d in getattr(b, kind).items()})
+        for c in evaluate_claims(b):
+            assert c.verdict in VERDICTS
+            assert c.verdict != UNTESTABLE or c.why, (kind, name, c.key)

@@ -45,7 +45,7 @@ def excess_tables(b: Bundle, U: float):
     for L in sorted(b.sizes("ent_fit", "agg"), reverse=True):
         ent = b.ent_fit.get(L)
         d = sel_u(var(ent, "dS"), U) if ent is not None else None
-        if d is not None:
+        if d is not None and np.any(np.isfinite(d.values)):
             d = d.transpose("time", "bond")
             e = sel_u(var(ent, "dS_err"), U)
             E = (
