@@ -20,6 +20,7 @@ from .constants import (
 )
 from .series import fit_series, line_fit, quad_fit, scalar, window
 from .verdicts import (
+    HOLDS,
     WHY_INPUT,
     WHY_NO_ERROR,
     WHY_SIZE,
@@ -257,7 +258,7 @@ def claim_xi_c_exceeds_L(b: Bundle) -> Claim:
         c.numbers = {"xi_c_lower_bound": lb, "L": L}
         c.measured += f"; lower bound ξ_c > ℓ_c(t={t_lb:.3g}) = {pm(lb, lbe)}"
         out = significantly_positive(lb - L, lbe, L, "ℓ_c,max − L")
-        if out.verdict != "holds":  # a lower bound below L says nothing about ξ_c
+        if out.verdict != HOLDS:  # a lower bound below L says nothing about ξ_c
             return c.untestable(out.why or WHY_TIME, out.note + " (a lower bound only)")
         return c.conclude(out)
     return c.untestable(WHY_INPUT, f"no Eq. (4) fit at U = {U:g}")
