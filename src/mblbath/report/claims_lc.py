@@ -325,9 +325,10 @@ def claim_R_sqrt_t(b: Bundle) -> Claim:
         r = float(np.average(y[late], weights=wts)) / half
         er = float(1 / np.sqrt(wts.sum())) / half if wts is not None else float("nan")
         c.numbers = {"alpha_late": s.b, "R_late_over_half_L": r}
-        c.measured += (
-            f"; late (t ≥ {t_last / LATE_FACTOR:.3g}): α = {pm(s.b, s.eb)}, R/(L/2) = {pm(r, er)}"
+        late_text = (
+            f"late (t ≥ {t_last / LATE_FACTOR:.3g}): α = {pm(s.b, s.eb)}, R/(L/2) = {pm(r, er)}"
         )
+        c.measured = f"{c.measured}; {late_text}" if c.measured else late_text
         if s.b - NSIG * s.eb > R_EXP_TOL and r < 1:
             parts.append(untestable(WHY_TIME, "R still growing at the last time"))
         else:
