@@ -1,13 +1,15 @@
-"""The claims table: one row per claim, verdicts computed from the numbers.
+"""The claims table: rendering, provenance, degraded inputs, the verdict tests, the choices.
 
-Synthetic data are built from the paper's formulas (tests/synthetic.py), so for the
-complete data set every claim is true by construction; the verdict logic is then checked
-to flip when the numbers are changed against a claim, and to say "not testable" when an
-input is missing.
+The three-data-set test of every claim (holds / does not hold / not testable) is in
+tests/test_report_claims.py; here: the Markdown (every claim exactly once, with its rule,
+counts that add up, constants with justifications, the choices section), inputs that are
+missing or written by older fits (never an exception, always a reason), and the verdict
+primitives of :mod:`mblbath.report.verdicts`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -22,27 +24,25 @@ from mblbath.report import (
     UNTESTABLE,
     VERDICTS,
     Claim,
-    claim_nd_memory,
-    claim_validation,
-    claim_w_tilde_max,
-    claim_xi_c_exceeds_L,
-    claim_xi_c_size_independent,
     evaluate_claims,
     missing_runs,
     render_markdown,
     write_claims,
 )
-from synthetic import (
-    make_agg,
-    make_criterion,
-    make_ent_fit,
-    make_lc_fit,
-    make_ld_fit,
-    make_meta,
-    make_nc_fit,
-    make_validation,
-    write_inputs,
+from mblbath.report.constants import JUSTIFICATION, POWER
+from mblbath.report.verdicts import (
+    WHY_ERRORS,
+    WHY_NO_ERROR,
+    Outcome,
+    all_of,
+    below,
+    consistent,
+    in_range,
+    significantly_negative,
+    significantly_positive,
+    within,
 )
+from synthetic import Scenario, build, make_agg, write_inputs
 
 N_CLAIMS = len(CLAIMS)
 
@@ -53,129 +53,203 @@ def _rows(md: str) -> list[list[str]]:
     rows = []
     for line in section.splitlines():
         if re.match(r"^\| \d+ \|", line):
-            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-            rows.append(cells)
+            rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]])
     return rows
 
 
 def _verdict(cells: list[str]) -> str:
-    return cells[-1].strip("*")
+    """The verdict of a row, without the bold marks and the reason in brackets."""
+    m = re.match(r"^\*\*(.+?)\*\*(?: \((.+)\))?$", cells[-1])
+    assert m, cells[-1]
+    return m.group(1)
 
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory):
-    return write_inputs(tmp_path_factory.mktemp("rep_full"))
-
-
-def _bundle(Ls=(12, 18), Us=(0.0, 2.5, 12.0), n_seeds=3, **kw) -> Bundle:
-    """In-memory bundle of synthetic data (no files)."""
-    meta = make_meta(Ls, Us, n_seeds, 50.0)
-    b = Bundle(cfg=meta["config"])
-    for L in Ls:
-        agg = make_agg(L, Us, n_seeds=n_seeds)
-        b.agg[L] = agg
-        b.nc_fit[L] = make_nc_fit(agg)
-        b.lc_fit[L] = make_lc_fit(agg)
-        b.ld_fit[L] = make_ld_fit(agg)
-        b.ent_fit[L] = make_ent_fit(agg)
-    b.criterion = make_criterion(**kw)
-    b.validation = {min(Ls): make_validation(min(Ls), Us)}
-    return b
+    return write_inputs(tmp_path_factory.mktemp("rep_full"), Scenario())
 
 
 def test_full_table(full, tmp_path):
+    """Files on disk, the paper's physics: every claim once, holds, with its rule."""
     inputs, meta = full
     out = tmp_path / "report" / "claims.md"
     write_claims(inputs, str(out), meta)
     md = out.read_text()
     rows = _rows(md)
-    assert len(rows) == N_CLAIMS
+    assert len(rows) == N_CLAIMS >= 17
     assert all(len(r) == 5 for r in rows)
-    assert all(_verdict(r) in VERDICTS for r in rows)
-    # synthetic data are built from the paper's formulas: every claim holds
     assert [_verdict(r) for r in rows] == [HOLDS] * N_CLAIMS
+    claims = evaluate_claims(build(Scenario())[0])
+    table = md.split("## Claims", 1)[1].split("\n## ", 1)[0]
+    for c, r in zip(claims, rows, strict=True):
+        paper = c.paper.replace("|", "\\|")  # as escaped in the table
+        assert table.count(paper) == 1, c.paper
+        assert paper in r[1]
+        assert r[3] and r[3] != "–"  # what the number rests on
+    rules = md.split("## Decision rules", 1)[1].split("\n## ", 1)[0]
+    for k, c in enumerate(claims, 1):
+        first = " ".join(c.rule.split())[:60]
+        assert rules.count(f"{k}. {first}") == 1
+    summary = re.search(
+        r"Summary of (\d+) claims: (\d+) holds, (\d+) does not hold, (\d+) not testable", md
+    )
+    assert summary and int(summary[1]) == N_CLAIMS == sum(int(summary[i]) for i in (2, 3, 4))
     assert meta["config_hash"] in md and meta["git_commit"] in md
-    assert "chi64_dt0.05_o4_svd1e-10_T50" in md  # numerics
-    assert "unconverged" in md
-    assert "## Decision rules" in md
-    # every row names sizes / seeds it rests on, or says why not
-    for r in rows:
-        assert r[3]
+    assert "chi64_dt0.05_o4_svd1e-10_T50" in md
+    for name in JUSTIFICATION:
+        assert f"`{name}` = " in md
+    assert "χ²/dof" in md and "## Fitted entanglement lengths (Eq. 5)" in md
+
+
+def test_choices_section(full, tmp_path):
+    """The choices file's effects are shown; without it every choice says 'not measured'."""
+    inputs, meta = full
+    out = tmp_path / "claims.md"
+    write_claims(inputs, str(out), meta)
+    sec = out.read_text().split("## Choices the paper leaves open", 1)[1].split("\n## ", 1)[0]
+    for name in ("c_site", "W_tilde", "xi_kind", "ell_d_average", "S_AI", "energy", "novel"):
+        assert f"| {name} |" in sec
+    assert "-0.4 +- 0.1 sites (L = 12, U = 12)" in sec and "fits: abs_of_mean" in sec
+    assert sec.count("not measured") == 5  # xi_kind, ell_d_average, S_AI, energy, novel
+    no_choices = {k: v for k, v in inputs.items() if k != "choices"}
+    write_claims(no_choices, str(out), meta)
+    sec = out.read_text().split("## Choices the paper leaves open", 1)[1].split("\n## ", 1)[0]
+    assert sec.count("not measured") == 6 and "novel" not in sec
 
 
 def test_minimal_inputs(tmp_path):
-    """One L, one U, failed fits, no criterion/validation: untestable rows say so."""
+    """One L, one U, failed fits, no criterion/validation: no exception, reasons given."""
     inputs, meta = write_inputs(
         tmp_path / "in", Ls=(12,), Us=(12.0,), nan_fits=True, criterion=False, validation=False
     )
     out = tmp_path / "claims.md"
     write_claims(inputs, str(out), meta)
-    verdicts = [_verdict(r) for r in _rows(out.read_text())]
-    assert len(verdicts) == N_CLAIMS
-    untestable = {1, 2, 3, 4, 9, 10, 11}  # one L, NaN fits, one U > 0, no files
-    assert all(verdicts[k - 1] == UNTESTABLE for k in untestable)
-    assert verdicts[4] == HOLDS  # n_d memory from the runs alone (no U = 0 reference)
+    rows = _rows(out.read_text())
+    assert len(rows) == N_CLAIMS
+    assert all(_verdict(r) in VERDICTS for r in rows)
+    for r in rows:
+        if _verdict(r) == UNTESTABLE:
+            assert re.search(r"\(.+\)$", r[-1]), f"no reason: {r}"
+    names = [f.__name__ for f in CLAIMS]
+    for name in (
+        "claim_xi_c_size_independent",
+        "claim_nd_memory",
+        "claim_w_tilde_max",
+        "claim_validation",
+    ):
+        assert _verdict(rows[names.index(name)]) == UNTESTABLE
 
 
 def test_no_inputs(tmp_path):
     out = tmp_path / "claims.md"
     write_claims({}, str(out), {})
-    rows = _rows(out.read_text())
+    md = out.read_text()
+    rows = _rows(md)
     assert len(rows) == N_CLAIMS
     assert all(_verdict(r) == UNTESTABLE for r in rows)
+    assert all(r[-1].endswith(")") for r in rows)
+    assert "## Choices the paper leaves open" in md
 
 
-def test_xi_c_size_dependence_detected():
-    b = _bundle()
-    assert claim_xi_c_size_independent(b).verdict == HOLDS
-    lc = b.lc_fit[18].copy(deep=True)
-    lc["xi_c"].loc[{"U": 12.0}] = 6.0  # twice the L = 12 value, error 8 %
-    b.lc_fit[18] = lc
-    assert claim_xi_c_size_independent(b).verdict == FAILS
+def _drop(ds: xr.Dataset, *names: str) -> xr.Dataset:
+    return ds.drop_vars([n for n in names if n in ds.variables])
 
 
-def test_xi_c_versus_L():
-    b = _bundle()
-    assert claim_xi_c_exceeds_L(b).verdict == HOLDS
-    lc = b.lc_fit[18].copy(deep=True)
-    lc["xi_c"].loc[{"U": 2.5}] = 10.0
-    b.lc_fit[18] = lc
-    assert claim_xi_c_exceeds_L(b).verdict == FAILS
-    # failed fit: the largest ell_c(t) (< L here) is only a lower bound -> untestable
-    lc["xi_c"].loc[{"U": 2.5}] = np.nan
-    lc["status"].loc[{"U": 2.5}] = "no saturation in the fit window"
-    c = claim_xi_c_exceeds_L(b)
-    assert c.verdict == UNTESTABLE
-    assert "no saturation" in c.measured and "lower bound" in c.measured
+def test_fits_written_before_the_new_variables():
+    """Fit files without the new variables (older fits): not testable with a reason."""
+    b, _ = build(Scenario())
+    b.lc_fit = {L: _drop(d, "red_chi2", "n_dof") for L, d in b.lc_fit.items()}
+    b.ent_fit = {
+        L: _drop(d, "dS", "dS_err", "red_chi2", "n_dof", "slope_pred_err")
+        for L, d in b.ent_fit.items()
+    }
+    b.ld_fit = {L: _drop(d, "ell_d_inf_diff_err") for L, d in b.ld_fit.items()}
+    b.criterion = _drop(b.criterion, "U_c_err", "U_c_perU")
+    by = {f.__name__: f(b) for f in CLAIMS}
+    for name in (
+        "claim_eq4_describes",
+        "claim_eq5_describes",
+        "claim_slope_prediction",
+        "claim_ell_d_inf_diff",
+        "claim_criterion_U12",
+    ):
+        assert by[name].verdict == UNTESTABLE, (name, by[name].measured)
+        assert by[name].why
+    assert "no dS" in by["claim_entanglement_growth"].measured
+    assert by["claim_entanglement_growth"].verdict == UNTESTABLE
+    assert "U_c_err" in by["claim_criterion_U12"].measured
 
 
-def test_nd_memory_fails_when_thermal():
-    b = _bundle()
-    assert claim_nd_memory(b).verdict == HOLDS
-    agg = b.agg[18].copy(deep=True)
-    nd = agg["n_d"].values
-    iu = int(np.flatnonzero(agg["U"].values == 12.0)[0])
-    nd[iu, :, -1, :] = 1.0 / 3.0  # fully relaxed at the last time
-    agg["n_d"] = (agg["n_d"].dims, nd)
-    b.agg[18] = agg
-    assert claim_nd_memory(b).verdict == FAILS
+def test_a_nan_error_is_never_decided_on_the_sign():
+    """The old rule took the sign of ξ_c − L when its error was NaN; now: not testable."""
+    b, _ = build(Scenario())
+    for lc in b.lc_fit.values():
+        lc["xi_c_err"][:] = np.nan
+    by = {f.__name__: f(b) for f in CLAIMS}
+    assert by["claim_xi_c_exceeds_L"].verdict == UNTESTABLE
+    assert by["claim_xi_c_exceeds_L"].why == WHY_NO_ERROR
+    assert by["claim_xi_c_size_independent"].verdict == UNTESTABLE
 
 
-def test_w_tilde_maximum():
-    assert claim_w_tilde_max(_bundle(Ls=(12,), W_peak=6.5)).verdict == HOLDS
-    assert claim_w_tilde_max(_bundle(Ls=(12,), W_peak=12.0)).verdict == FAILS
-    # maximum beyond the grid: not bracketed
-    assert claim_w_tilde_max(_bundle(Ls=(12,), W_peak=40.0)).verdict == UNTESTABLE
+@pytest.mark.parametrize(
+    "test, args",
+    [
+        (significantly_positive, (1.0, float("nan"), 1.0, "v")),
+        (significantly_positive, (1.0, 0.0, 1.0, "v")),
+        (significantly_positive, (1.0, float("inf"), 1.0, "v")),
+        (significantly_positive, (float("nan"), 0.1, 1.0, "v")),
+        (significantly_negative, (-1.0, float("nan"), 1.0, "v")),
+        (consistent, (0.0, float("nan"), 1.0, "v")),
+        (within, (0.0, 0.0, 1.0, "v")),
+        (below, (0.0, float("nan"), 1.0, "v")),
+        (in_range, (1.0, float("nan"), 0.5, 2.0, "v")),
+    ],
+)
+def test_unusable_errors_are_not_testable(test, args):
+    out = test(*args)
+    assert out.verdict == UNTESTABLE and out.why
 
 
-def test_validation_thresholds():
-    b = Bundle(validation={12: make_validation(12, (0.0, 12.0))})
-    assert claim_validation(b).verdict == HOLDS
-    b = Bundle(validation={12: make_validation(12, (0.0, 12.0), fail=True)})
-    c = claim_validation(b)
-    assert c.verdict == FAILS
-    assert c.numbers["max_dS"] > 1e-4
-    assert claim_validation(Bundle()).verdict == UNTESTABLE
+def test_power_is_required_in_both_directions():
+    """An error above POWER × effect makes the test not testable, whatever the value."""
+    eff = 1.0
+    big = 1.01 * POWER * eff
+    assert significantly_positive(10.0, big, eff, "v").why == WHY_ERRORS  # would be 'holds'
+    assert significantly_positive(0.0, big, eff, "v").why == WHY_ERRORS  # would be 'fails'
+    assert consistent(0.0, big, eff, "v").why == WHY_ERRORS
+    ok = 0.99 * POWER * eff
+    assert significantly_positive(3 * ok, ok, eff, "v").verdict == HOLDS
+    assert significantly_positive(ok, ok, eff, "v").verdict == FAILS
+    assert consistent(ok, ok, eff, "v").verdict == HOLDS
+    assert consistent(3 * ok, ok, eff, "v").verdict == FAILS
+
+
+def test_tolerance_range_and_bound_tests():
+    assert within(0.1, 0.05, 0.5, "q").verdict == HOLDS
+    assert within(0.9, 0.05, 0.5, "q").verdict == FAILS
+    assert within(0.45, 0.05, 0.5, "q").verdict == UNTESTABLE
+    assert below(0.01, 0.01, 0.05, "r").verdict == HOLDS
+    assert below(0.2, 0.01, 0.05, "r").verdict == FAILS
+    assert in_range(1.0, 0.1, 0.5, 2.0, "l").verdict == HOLDS
+    assert in_range(2.5, 0.1, 0.5, 2.0, "l").verdict == FAILS
+    assert in_range(1.9, 0.1, 0.5, 2.0, "l").verdict == UNTESTABLE
+
+
+def test_all_of():
+    h, f, u = Outcome(HOLDS, "a"), Outcome(FAILS, "b"), Outcome(UNTESTABLE, "c", WHY_ERRORS)
+    assert all_of([h, h]).verdict == HOLDS
+    assert all_of([h, f, u]).verdict == FAILS
+    assert all_of([h, u]).verdict == UNTESTABLE and all_of([h, u]).why == WHY_ERRORS
+    assert all_of([]).verdict == UNTESTABLE
+
+
+def test_every_constant_is_justified():
+    from mblbath.report import constants
+
+    names = [n for n in dir(constants) if n.isupper() and n != "JUSTIFICATION"]
+    assert set(names) == set(JUSTIFICATION)
+    assert all(len(why) > 20 for why in JUSTIFICATION.values())
+    assert math.isclose(constants.POWER, 1 / 3)
 
 
 def test_markdown_escapes_pipes():
@@ -191,6 +265,8 @@ def test_markdown_escapes_pipes():
 def test_claim_rejects_unknown_verdict():
     with pytest.raises(ValueError):
         Claim("k", "p", "f", verdict="maybe")
+    with pytest.raises(ValueError):
+        Claim("k", "p", "f").conclude(Outcome("maybe"))
 
 
 def test_report_captions_are_valid_rst():
@@ -209,7 +285,6 @@ def test_report_captions_are_valid_rst():
     for path in sorted(folder.glob("*.rst")):
         text = jinja2.Template(path.read_text()).render(snakemake=snakemake)
         err = io.StringIO()
-        # the default writer (pseudo-XML) parses the same reStructuredText as html
         docutils_core.publish_string(
             text, settings_overrides={"warning_stream": err, "report_level": 2}
         )
@@ -218,7 +293,8 @@ def test_report_captions_are_valid_rst():
 
 def test_missing_runs_are_listed_and_counted():
     """Runs without data are named in the header and counted per (L, U)."""
-    b = _bundle()  # synthetic aggregates: the last seed of U = 0 is missing at every L
+    sc = Scenario(Ls=(12, 18), Us=(0.0, 2.5, 12.0), n_seeds=3, missing_run=True)
+    b, _ = build(sc)
     assert missing_runs(b) == [(12, 0.0, 2), (18, 0.0, 2)]
     agg = b.agg[12]
     for name in [v for v in agg.data_vars if {"U", "seed"} <= set(agg[v].dims)]:
@@ -231,7 +307,7 @@ def test_missing_runs_are_listed_and_counted():
     assert row and row[0].split("|")[3:5] == [" 2 ", " 1 "]  # runs, missing
 
     for L in b.agg:
-        b.agg[L] = make_agg(L, (0.0, 2.5, 12.0), n_seeds=3, missing_run=False)
+        b.agg[L] = make_agg(sc.but(missing_run=False), L)
     assert missing_runs(b) == []
     md = render_markdown(evaluate_claims(b), b, {})
     assert "Every run of the sweep is present." in md and "Missing runs" not in md
@@ -244,3 +320,33 @@ def test_per_time_fit_statuses_are_counted_not_listed():
     ds = xr.Dataset({"status": (("U", "time"), np.array(st, dtype=object))}, coords={"U": [2.5]})
     assert status_of(ds, 2.5) == "not fitted: t < fit_t_min = 0.5 (×2), ok"
     assert status_of(None, 2.5) == "missing"
+
+
+def test_a_parameter_stuck_at_a_bound_is_no_measurement():
+    """R with a round-off error (every bootstrap replicate at the bound) is left out."""
+    b, _ = build(Scenario())
+    for nc in b.nc_fit.values():
+        late = nc["time"] >= 5.0
+        nc["R"] = nc["R"].where(~late, 240.0)
+        nc["R_err"] = nc["R_err"].where(~late, 1e-13)
+    c = CLAIMS[[f.__name__ for f in CLAIMS].index("claim_R_sqrt_t")](b)
+    assert c.verdict == UNTESTABLE, c.measured
+    assert "240" not in c.measured
+
+
+@pytest.mark.parametrize(
+    "kind", ["agg", "nc_fit", "lc_fit", "ld_fit", "ent_fit", "criterion", "validation"]
+)
+def test_any_missing_variable_gives_reasons_not_exceptions(kind):
+    """Drop each variable of one input kind in turn: every claim still gets a verdict."""
+    b0, _ = build(Scenario(Ls=(12, 18), n_times=14))
+    sample = b0.criterion if kind == "criterion" else next(iter(getattr(b0, kind).values()))
+    for name in list(sample.data_vars):
+        b, _ = build(Scenario(Ls=(12, 18), n_times=14))
+        if kind == "criterion":
+            b.criterion = b.criterion.drop_vars(name)
+        else:
+            setattr(b, kind, {L: d.drop_vars(name) for L, d in getattr(b, kind).items()})
+        for c in evaluate_claims(b):
+            assert c.verdict in VERDICTS
+            assert c.verdict != UNTESTABLE or c.why, (kind, name, c.key)

@@ -1,4 +1,4 @@
-"""Claims on the entanglement: logarithmic growth with a delayed onset, the late profile."""
+"""Claims on the entanglement dynamics: log growth and delayed onset, S(L/2) vs U, x_MBL(t)."""
 
 from __future__ import annotations
 
@@ -6,263 +6,289 @@ import math
 
 import numpy as np
 
-from ..analysis.bundle import Bundle, largest_u, sel_u, smallest_positive_u, var
-from ..analysis.stats import wls
-from ..analysis.tables import c_site_of, cut_x, cuts, entropy_tables, symmetrise
+from ..analysis.bundle import (
+    Bundle,
+    largest_u,
+    last_finite_time,
+    seed_valid,
+    sel_u,
+    u_values,
+    var,
+)
+from ..analysis.stats import mean_sem_finite
+from ..analysis.tables import c_site_of, cut_x, cuts, entropy_tables
 from .basis import basis, fit_t_min_of
+from .constants import DS_ONSET, LOG_SLOPE_TOL, NSIG, SAT_LEVEL, X_RATE_FRAC
+from .series import fit_series, line_fit, scalar, window
 from .verdicts import (
-    CURV_FRAC_MAX,
-    DS_ONSET,
-    EDGE_CUTS,
-    LOG_RATIO_RANGE,
-    MIN_PROFILE_POINTS,
-    NSIG,
+    FAILS,
+    HOLDS,
+    WHY_ERRORS,
+    WHY_INPUT,
+    WHY_NO_ERROR,
+    WHY_TIME,
     Claim,
-    combine_parts,
-    holds_if,
+    Outcome,
+    all_of,
     pm,
-    sig_gt,
+    significantly_positive,
+    untestable,
+    within,
 )
 
-__all__ = [
-    "claim_entanglement_growth",
-    "claim_profile_linear",
-    "claim_profile_concave",
-    "log_slopes",
-]
+__all__ = ["claim_entanglement_growth", "claim_S_half_vs_U", "claim_x_mbl", "excess_tables"]
 
 
-def log_slopes(t: np.ndarray, y: np.ndarray, e: np.ndarray | None, t_lo: float, t_hi: float):
-    """Slopes of ``y`` vs ln t on the two halves (in ln t) of ``[t_lo, t_hi]``.
+def excess_tables(b: Bundle, U: float):
+    """``(L, t, bond, y, err, name)``: the excess dS over S_AI_t of the Eq. (5) fit file
+    (``name`` = 'dS') on the largest L that has it, else S itself (``name`` = 'S')."""
+    for L in sorted(b.sizes("ent_fit", "agg"), reverse=True):
+        ent = b.ent_fit.get(L)
+        d = sel_u(var(ent, "dS"), U) if ent is not None else None
+        if d is not None and np.any(np.isfinite(d.values)):
+            d = d.transpose("time", "bond")
+            e = sel_u(var(ent, "dS_err"), U)
+            E = (
+                e.transpose("time", "bond").values.astype(float)
+                if e is not None
+                else np.full(d.shape, np.nan)
+            )
+            return L, d["time"].values, d["bond"].values, d.values.astype(float), E, "dS"
+    for L in sorted(b.sizes("ent_fit", "agg"), reverse=True):
+        tab = entropy_tables(b, L, U)
+        if tab is not None:
+            t, bond, S, E, _ = tab
+            return L, t, bond, S, E, "S"
+    return None
 
-    Returns ``((s_early, err), (s_late, err), n_early, n_late)`` or None if a half has fewer
-    than 3 finite points.
+
+def _log_growth(t, y, e, t_lo: float, t_hi: float) -> tuple[Outcome, str]:
+    """Slopes of y vs ln t on the two halves (in ln t) of [t_lo, t_hi] and their test."""
+    sel = window(t, y, t_lo, t_hi)
+    if sel.sum() < 6:
+        return untestable(WHY_TIME, f"fewer than 6 times in [{t_lo:g}, {t_hi:g}]"), ""
+    tm = math.sqrt(t[sel].min() * t[sel].max())
+    u = np.log(np.where(t > 0, t, 1.0))
+    early = line_fit(u, y, e, sel & (t <= tm))
+    late = line_fit(u, y, e, sel & (t >= tm))
+    if early is None or late is None:
+        return untestable(WHY_TIME, "fewer than 3 times in a half of the window"), ""
+    meas = (
+        f"central cut slope vs ln t {pm(early.b, early.eb)} (early) → {pm(late.b, late.eb)} (late)"
+    )
+    parts = [
+        significantly_positive(early.b, early.eb, DS_ONSET, "early slope"),
+        within(
+            late.b - early.b,
+            float(np.hypot(early.eb, late.eb)),
+            LOG_SLOPE_TOL * abs(early.b),
+            "late − early",
+        ),
+    ]
+    return all_of(parts), meas
+
+
+def _onset_window(t, y, e) -> tuple[float, float] | None:
+    """(first time y may have reached DS_ONSET, first time it surely has), by NSIG errors.
+
+    inf where never; None if an error at t > 0 is NaN, infinite or not positive.
     """
-    t = np.asarray(t, dtype=float)
-    y = np.asarray(y, dtype=float)
-    e = np.asarray(e, dtype=float) if e is not None else None
-    ok = (t >= t_lo * (1 - 1e-9)) & (t <= t_hi * (1 + 1e-9)) & (t > 0) & np.isfinite(y)
-    if ok.sum() < 6:
+    ok = (t > 0) & np.isfinite(y)
+    if not np.all(np.isfinite(e[ok]) & (e[ok] > 0)):
         return None
-    tm = math.sqrt(t[ok].min() * t[ok].max())
-    out = []
-    for half in (t <= tm, t >= tm):
-        sel = ok & half
-        fit = wls(np.log(t[sel]), y[sel], e[sel] if e is not None else None, deg=1)
-        if fit is None or sel.sum() < 3:
-            return None
-        p, cov = fit
-        out.append((float(p[1]), float(math.sqrt(max(cov[1, 1], 0.0))), int(sel.sum())))
-    (se, ee, ne), (sl, el, nl) = out
-    return (se, ee), (sl, el), ne, nl
+    maybe = np.flatnonzero(ok & (y + NSIG * e >= DS_ONSET))
+    sure = np.flatnonzero(ok & (y - NSIG * e >= DS_ONSET))
+    return (
+        float(t[maybe[0]]) if maybe.size else float("inf"),
+        float(t[sure[0]]) if sure.size else float("inf"),
+    )
+
+
+def _delayed(a: tuple[float, float], b_: tuple[float, float], what: str) -> Outcome:
+    """Onset at the farther cut ``b_`` strictly after the onset at ``a``, by the windows."""
+    note = f"{what}: onset in [{a[0]:.3g}, {a[1]:.3g}] then [{b_[0]:.3g}, {b_[1]:.3g}]"
+    if b_[0] > a[1]:
+        return Outcome(HOLDS, note)
+    if b_[1] <= a[0]:
+        return Outcome(FAILS, note)
+    why = WHY_TIME if not np.isfinite(a[1]) else WHY_ERRORS
+    return untestable(why, note + " (overlapping)")
 
 
 def claim_entanglement_growth(b: Bundle) -> Claim:
-    """Entanglement grows logarithmically, with an onset delayed away from the centre.
+    """Entanglement grows logarithmically, with an onset that is delayed away from the centre.
 
-    Rule (largest L, largest U): (i) logarithmic growth at the central cut: on the two
-    halves (in ln t) of [fit_t_min, t_last], the slope of S vs ln t is significantly
-    positive late and the late/early slope ratio lies in LOG_RATIO_RANGE (neither
-    saturating nor a power law). (ii) delayed onset: with the U = 0 entropy as reference,
-    the onset time of a cut is the first time S(U) - S(0) >= DS_ONSET; over the cuts at
-    distances ~0, L/8, L/4 from the centre the onset time never decreases and the farthest
-    cut starts strictly later than the central one (no onset before t_last counts as
-    later). Part (ii) is not testable without U = 0.
+    Rule (largest L, largest U; y = dS, the disorder-mean paired excess of S over the
+    d-only Anderson entropy S_AI_t of the Eq. (5) file, or S itself if the file has no dS):
+    (i) logarithmic growth at the central cut: on the two halves (in ln t) of [fit_t_min,
+    t_last] the slope of y vs ln t is significantly positive early (effect DS_ONSET per
+    e-fold) and the late slope equals the early one within LOG_SLOPE_TOL·|early slope|
+    (within NSIG errors). (ii) delayed onset, needs dS: at the cuts at distances ~0, L/8,
+    L/4 from the centre, the onset lies between the first time dS + NSIG·err >= DS_ONSET
+    and the first time dS − NSIG·err >= DS_ONSET; each farther cut's onset window must
+    start after the nearer cut's ends (holds), ends before it starts (does not hold), or
+    the windows overlap (not testable: errors).
     """
     c = Claim(
         "S log growth",
-        "Entanglement grows logarithmically in time, with an onset that is "
-        "delayed away from the centre",
+        "Entanglement grows logarithmically in time, with an onset that is delayed away from "
+        "the centre",
         "Fig. 4(a)",
         rule=claim_entanglement_growth.__doc__ or "",
     )
     U = largest_u(b.u_all())
-    sizes = b.sizes("ent_fit", "agg")
-    tab = None
-    L = None
-    for L in sorted(sizes, reverse=True):
-        tab = entropy_tables(b, L, U) if U is not None else None
-        if tab is not None:
-            break
-    if tab is None or L is None:
-        c.measured = "no entanglement data at U > 0"
-        return c
-    t, bond, S, E, _ = tab
+    tab = excess_tables(b, U) if U is not None else None
+    if tab is None:
+        return c.untestable(WHY_INPUT, "no entanglement data at U > 0")
+    L, t, bond, y, e, name = tab
+    t = np.asarray(t, dtype=float)
     x = cut_x(bond, c_site_of(b, L))
     sel_cuts = cuts(x, L, n=3)
     jc = sel_cuts[0]
-    t_lo = fit_t_min_of(b, L)
-    fin = np.isfinite(S[:, jc])
+    fin = np.isfinite(y[:, jc])
     if not fin.any():
-        c.measured = "S all NaN at the central cut"
-        return c
-    t_hi = float(t[fin].max())
-    ref = entropy_tables(b, L, 0.0)
-    c.basis = basis(b, [L], [0.0, U] if ref is not None else [U], f"t ∈ [{t_lo:g}, {t_hi:g}]")
-    res = log_slopes(t, S[:, jc], E[:, jc], t_lo, t_hi)
-    parts: list[bool | None] = []
-    if res is None:
-        c.measured = "fewer than 3 times per half of the window at the central cut"
-        parts.append(None)
-    else:
-        (se, ee), (sl, el), ne, nl = res
-        ratio = sl / se if se != 0 else float("inf")
-        c.numbers = {"slope_early": se, "slope_late": sl}
-        c.measured = (
-            f"central cut dS/d ln t = {pm(se, ee)} (early) → {pm(sl, el)} (late), ratio {ratio:.2g}"
-        )
-        parts.append(sig_gt(sl, el) and LOG_RATIO_RANGE[0] <= ratio <= LOG_RATIO_RANGE[1])
-    if ref is None:
-        c.measured += "; onset: U = 0 not in config (no Anderson reference)"
-        parts.append(None)
-    else:
-        onsets = _onset_times(t, bond, S, ref, sel_cuts)
-        c.measured += f"; onset time (S − S_U=0 ≥ {DS_ONSET:g}) at i−L/2 = " + ", ".join(
-            f"{x[j]:g}: {o:.3g}" for j, o in zip(sel_cuts, onsets, strict=True)
-        )
-        if len(onsets) < 2 or not np.isfinite(onsets[0]):
-            parts.append(None if len(onsets) < 2 else False)
-        else:
-            parts.append(
-                all(a <= b_ for a, b_ in zip(onsets, onsets[1:], strict=False))
-                and onsets[-1] > onsets[0]
+        return c.untestable(WHY_INPUT, f"{name} all NaN at the central cut")
+    t_lo, t_hi = fit_t_min_of(b, L), float(t[fin].max())
+    c.basis = basis(b, [L], [0.0, U] if name == "dS" else [U], f"t ∈ [{t_lo:g}, {t_hi:g}]")
+    growth, meas = _log_growth(t, y[:, jc], e[:, jc], t_lo, t_hi)
+    c.measured = f"{name}: {meas}" if meas else f"{name}"
+    parts = [growth]
+    if name != "dS":
+        parts.append(
+            untestable(
+                WHY_INPUT, "onset: no dS (excess over the d-only S_AI_t) in the Eq. (5) file"
             )
-    c.verdict = combine_parts(parts)
-    return c
+        )
+    else:
+        wins = [_onset_window(t, y[:, j], e[:, j]) for j in sel_cuts]
+        if len(sel_cuts) < 2:
+            parts.append(untestable(WHY_INPUT, "fewer than two cuts"))
+        elif any(w is None for w in wins):
+            parts.append(untestable(WHY_NO_ERROR, "onset: dS without usable errors"))
+        else:
+            for k in range(len(sel_cuts) - 1):
+                what = f"x = {x[sel_cuts[k]]:g} → {x[sel_cuts[k + 1]]:g}"
+                parts.append(_delayed(wins[k], wins[k + 1], what))
+    return c.conclude(all_of(parts))
 
 
-def _onset_times(t, bond, S, ref, sel_cuts) -> list[float]:
-    """First time S - S(U=0) >= DS_ONSET at each selected cut (inf if never)."""
-    t0, bond0, S0 = ref[0], ref[1], ref[2]
-    onsets = []
-    for j in sel_cuts:
-        j0 = int(np.argmin(np.abs(bond0 - bond[j])))
-        ex = S[:, j] - np.interp(t, t0, S0[:, j0])
-        hit = np.flatnonzero((t > 0) & (ex >= DS_ONSET))
-        onsets.append(float(t[hit[0]]) if hit.size else float("inf"))
-    return onsets
+def _half_cut_values(b: Bundle, L: int, Us: list[float]):
+    """Per-realisation S at the half-chain cut at the last common time, per U (agg), or None."""
+    agg = b.agg.get(L)
+    if agg is None or var(agg, "S") is None:
+        return None
+    valid = seed_valid(agg, b.exclude_unconverged)
+    t_f = min(last_finite_time(sel_u(agg["S"], U)) or 0.0 for U in Us)
+    bond = L // 2
+    out = {}
+    for U in Us:
+        s = sel_u(agg["S"], U).sel(time=t_f, bond=bond)
+        if valid is not None:
+            s = s.where(sel_u(valid, U))
+        out[U] = s.values.astype(float)
+    return t_f, bond, out
 
 
-def _late_profile(b: Bundle, U: float):
-    """Symmetrised S(|x|) at the last time on the largest L: ``(L, t_f, d, S, err)``.
+def claim_S_half_vs_U(b: Bundle) -> Claim:
+    """S(L/2) at the late time grows as U decreases, monotonically across the U > 0 sweep.
 
-    The EDGE_CUTS cuts at each end of the chain are set to NaN before folding.
-    """
-    for L in sorted(b.sizes("ent_fit", "agg"), reverse=True):
-        tab = entropy_tables(b, L, U)
-        if tab is None:
-            continue
-        t, bond, S, E, _ = tab
-        fin = np.flatnonzero(np.isfinite(S).any(axis=1))
-        if fin.size == 0:
-            continue
-        it = int(fin[-1])
-        inner = (bond > EDGE_CUTS) & (bond < L - EDGE_CUTS)
-        y = np.where(inner, S[it], np.nan)
-        e = np.where(inner, E[it], np.nan)
-        d, ys, es = symmetrise(cut_x(bond, c_site_of(b, L)), y, e)
-        return L, float(t[it]), d, ys, es
-    return None
-
-
-def _profile_fits(d, y, e, d_max):
-    sel = (d <= d_max + 1e-9) & np.isfinite(y)
-    lin = wls(d[sel], y[sel], e[sel], deg=1)
-    quad = wls(d[sel], y[sel], e[sel], deg=2)
-    return int(sel.sum()), lin, quad
-
-
-def claim_profile_linear(b: Bundle) -> Claim:
-    """The late entanglement profile is linear in |i - L/2| at the largest U.
-
-    Rule (largest L, last time, profile symmetrised about the c-boson's initial site, cut
-    of bond b at distance |b - 1/2 - c_site|, the EDGE_CUTS cuts nearest each end excluded,
-    and restricted to |i - L/2| <= x_MBL(t_last) of the Eq. (5) fit when
-    that leaves at least MIN_PROFILE_POINTS distances): fit S = a + s·d and
-    S = a + b·d + c·d² (weighted by
-    the standard errors). Holds if the slope s is significantly negative and the curvature
-    is insignificant (|c| < NSIG·err_c) or small (|c|·D < CURV_FRAC_MAX·|s| over the window
-    length D). Not testable with fewer than MIN_PROFILE_POINTS distances.
+    Rule (largest L with aggregated S at every U > 0; half-chain cut, bond L/2; last time
+    common to every U): for each pair of neighbouring U > 0 (U_k < U_k+1) the paired
+    (same realisations) difference S(U_k) − S(U_k+1) is significantly positive; effect
+    DS_ONSET. Holds if every step is, does not hold if any is not. Not testable with
+    fewer than two U > 0.
     """
     c = Claim(
-        "profile linear",
-        "At U = 12 the late entanglement profile decreases linearly in |i − L/2| (slope −ξ_S/ℓ_c)",
-        "Fig. 4(b)",
-        rule=claim_profile_linear.__doc__ or "",
+        "S(L/2) vs U",
+        "The late-time half-chain entanglement S(L/2) grows as U decreases, monotonically",
+        "Fig. 2(b)",
+        rule=claim_S_half_vs_U.__doc__ or "",
+    )
+    for L in sorted(b.agg, reverse=True):
+        Us = [u for u in u_values(b.agg[L]) if u > 0]
+        if len(Us) < 2:
+            continue
+        got = _half_cut_values(b, L, Us)
+        if got is None:
+            continue
+        t_f, bond, vals = got
+        c.basis = basis(b, [L], Us, f"t = {t_f:g}, bond {bond}")
+        means = {U: mean_sem_finite(vals[U]) for U in Us}
+        c.measured = "S(L/2) = " + ", ".join(
+            f"{pm(m, e)} (U={U:g})" for U, (m, e, _) in means.items()
+        )
+        parts = []
+        for u1, u2 in zip(Us, Us[1:], strict=False):
+            d, e, _ = mean_sem_finite(vals[u1] - vals[u2])
+            parts.append(significantly_positive(d, e, DS_ONSET, f"S(U={u1:g}) − S(U={u2:g})"))
+        return c.conclude(all_of(parts))
+    return c.untestable(WHY_INPUT, "no aggregated S with two U > 0")
+
+
+def claim_x_mbl(b: Bundle) -> Claim:
+    """x_MBL(t) first follows ℓ_c(t), then keeps growing logarithmically after ℓ_c saturates.
+
+    Rule (largest L with x_MBL in the Eq. (5) file, ℓ_c in the Eq. (3) file and ξ_c, T0 in
+    the Eq. (4) file, largest U): ℓ_c counts as saturated from t_sat, where Eq. (4)
+    reaches SAT_LEVEL·ξ_c (g = SAT_LEVEL/(1 − SAT_LEVEL), t_sat = T0·(e^g − 1)). Slopes vs
+    ln t (weighted lines, >= 3 times): (i) before t_sat, x_MBL grows with ℓ_c: its slope
+    is significantly positive (effect: the slope of ℓ_c there); (ii) after t_sat (a
+    factor 3 in time at least), x_MBL keeps growing logarithmically while ℓ_c does not:
+    slope(x_MBL) − slope(ℓ_c) − X_RATE_FRAC·ℓ_c(t_sat) significantly positive (effect
+    ℓ_c(t_sat), the slope of x_MBL = ℓ_c log(N_c U t) at fixed ℓ_c). Not testable if
+    either window is too short.
+    """
+    c = Claim(
+        "x_MBL log",
+        "x_MBL(t) first follows ℓ_c(t), then keeps growing logarithmically after ℓ_c saturates",
+        "Fig. 4(a) inset",
+        rule=claim_x_mbl.__doc__ or "",
     )
     U = largest_u(b.u_all())
-    prof = _late_profile(b, U) if U is not None else None
-    if prof is None:
-        c.measured = "no entanglement profile at U > 0"
-        return c
-    L, t_f, d, y, e = prof
-    d_max = float(np.nanmax(np.where(np.isfinite(y), d, np.nan))) if np.any(np.isfinite(y)) else 0.0
-    ent = b.ent_fit.get(L)
-    xm = sel_u(var(ent, "x_mbl"), U) if ent is not None else None
-    if xm is not None and "time" in xm.dims:
-        xv = float(xm.sel(time=t_f, method="nearest"))
-        n_in = np.sum((d <= min(d_max, xv) + 1e-9) & np.isfinite(y))
-        if np.isfinite(xv) and n_in >= MIN_PROFILE_POINTS:
-            d_max = min(d_max, xv)
-    n, lin, quad = _profile_fits(d, y, e, d_max)
-    c.basis = basis(
-        b,
-        [L],
-        [U],
-        f"t = {t_f:g}; cuts {EDGE_CUTS + 1}..{L - EDGE_CUTS - 1}, |i − L/2| ≤ {d_max:.3g}",
-    )
-    if lin is None or quad is None or n < MIN_PROFILE_POINTS:
-        c.measured = f"only {n} distances in the window"
-        return c
-    s, es = float(lin[0][1]), float(math.sqrt(lin[1][1, 1]))
-    cc, ec = float(quad[0][2]), float(math.sqrt(quad[1][2, 2]))
-    D = float(d_max - d.min())
-    c.numbers = {"slope": s, "curvature": cc}
-    c.measured = f"slope {pm(s, es)}, curvature {pm(cc, ec)} over {n} distances"
-    pred = sel_u(var(ent, "slope_pred"), U) if ent is not None else None
-    if pred is not None and np.isfinite(float(pred)):
-        c.measured += f"; Eq. (5) slope −ξ_S/ℓ_c = {float(pred):.3g}"
-    small = (abs(cc) < NSIG * ec) or (abs(cc) * D < CURV_FRAC_MAX * abs(s))
-    c.verdict = holds_if(sig_gt(-s, es) and small)
-    return c
+    for L in sorted(b.ent_fit, reverse=True):
+        xs = fit_series(b.ent_fit[L], "x_mbl", U) if U is not None else None
+        ls = fit_series(b.nc_fit.get(L), "ell_c", U) if U is not None else None
+        if xs is None or ls is None:
+            continue
+        lc = b.lc_fit.get(L)
+        xi, T0 = scalar(lc, "xi_c", U), scalar(lc, "T0", U)
+        c.basis = basis(b, [L], [U], "")
+        if not (np.isfinite(xi) and np.isfinite(T0)):
+            return c.untestable(WHY_INPUT, f"no Eq. (4) fit of ℓ_c at U = {U:g}, L = {L}")
+        g = SAT_LEVEL / (1 - SAT_LEVEL)
+        t_sat = T0 * math.expm1(g)
+        c.measured = (
+            f"t_sat = {t_sat:.3g} (ℓ_c = {SAT_LEVEL:.2g}·ξ_c, ξ_c = {xi:.3g}, T0 = {T0:.3g})"
+        )
+        return c.conclude(_x_mbl_parts(c, xs, ls, t_sat, SAT_LEVEL * xi))
+    return c.untestable(WHY_INPUT, "no x_MBL (Eq. 5) with ℓ_c (Eq. 3) at the largest U")
 
 
-def claim_profile_concave(b: Bundle) -> Claim:
-    """The late entanglement profile is concave in |i - L/2| at the smallest U > 0.
-
-    Rule (largest L, last time, symmetrised, EDGE_CUTS cuts at each end excluded): fit
-    S = a + b·d + c·d² weighted by the standard errors. Holds if c is significantly
-    negative; does not hold otherwise. Not testable without a second U > 0 or with fewer
-    than MIN_PROFILE_POINTS distances.
-    """
-    c = Claim(
-        "profile concave",
-        "At U = 2.5 the late entanglement profile is concave in |i − L/2|",
-        "Fig. 4(b), Fig. 2(b)",
-        rule=claim_profile_concave.__doc__ or "",
-    )
-    U = smallest_positive_u(b.u_all())
-    if U is None:
-        c.measured = "only one U > 0 in the sweep"
-        return c
-    prof = _late_profile(b, U)
-    if prof is None:
-        c.measured = f"no entanglement profile at U = {U:g}"
-        return c
-    L, t_f, d, y, e = prof
-    d_max = float(np.nanmax(np.where(np.isfinite(y), d, np.nan))) if np.any(np.isfinite(y)) else 0.0
-    n, _, quad = _profile_fits(d, y, e, d_max)
-    c.basis = basis(
-        b,
-        [L],
-        [U],
-        f"t = {t_f:g}; cuts {EDGE_CUTS + 1}..{L - EDGE_CUTS - 1}, |i − L/2| ≤ {d_max:g}",
-    )
-    if quad is None or n < MIN_PROFILE_POINTS:
-        c.measured = f"only {n} distances in the window"
-        return c
-    cc, ec = float(quad[0][2]), float(math.sqrt(quad[1][2, 2]))
-    c.numbers = {"curvature": cc}
-    c.measured = f"curvature {pm(cc, ec)} over {n} distances (U = {U:g})"
-    c.verdict = holds_if(sig_gt(-cc, ec))
-    return c
+def _x_mbl_parts(c: Claim, xs, ls, t_sat: float, ell_sat: float) -> Outcome:
+    (t, x, ex), (t2, y, ey) = xs, ls
+    if not np.array_equal(t, t2):
+        return untestable(WHY_INPUT, "x_MBL and ℓ_c on different time grids")
+    u = np.log(np.where(t > 0, t, 1.0))
+    both = np.isfinite(x) & np.isfinite(y)
+    early_sel = window(t, x, 0.0, t_sat) & both
+    late_sel = window(t, x, t_sat) & both
+    parts = []
+    xe, le = line_fit(u, x, ex, early_sel), line_fit(u, y, ey, early_sel)
+    if xe is None or le is None:
+        parts.append(untestable(WHY_TIME, f"fewer than 3 times before t_sat = {t_sat:.3g}"))
+    else:
+        c.measured += (
+            f"; before t_sat: dx_MBL/d ln t = {pm(xe.b, xe.eb)}, dℓ_c/d ln t = {pm(le.b, le.eb)}"
+        )
+        parts.append(significantly_positive(xe.b, xe.eb, abs(le.b), "early dx_MBL/d ln t"))
+    xl, ll = line_fit(u, x, ex, late_sel), line_fit(u, y, ey, late_sel)
+    if xl is None or ll is None or t[late_sel].max() < 3 * t[late_sel].min():
+        parts.append(
+            untestable(WHY_TIME, f"less than a factor 3 in time after t_sat = {t_sat:.3g}")
+        )
+    else:
+        c.measured += f"; after: dx_MBL/d ln t = {pm(xl.b, xl.eb)}, dℓ_c/d ln t = {pm(ll.b, ll.eb)}"
+        d, e = xl.b - ll.b, float(np.hypot(xl.eb, ll.eb))
+        what = f"late slope x_MBL − ℓ_c − {X_RATE_FRAC:g}·ℓ_c(t_sat)"
+        parts.append(significantly_positive(d - X_RATE_FRAC * ell_sat, e, ell_sat, what))
+    return all_of(parts)

@@ -17,20 +17,28 @@ from ..analysis.bundle import (
     u_values,
     var,
 )
-from . import verdicts
 from .basis import status_of
-from .verdicts import VERDICTS, Claim, pm
+from .choices import choices_section
+from .constants import justified
+from .verdicts import UNTESTABLE, VERDICTS, Claim, pm
 
-__all__ = ["missing_runs", "render_markdown"]
+__all__ = ["missing_runs", "render_markdown", "verdict_cell"]
 
 
-def _constants() -> str:
-    """The line listing every constant of the decision rules with its value."""
-    vals = []
-    for name in verdicts.CONSTANTS:
-        v = getattr(verdicts, name)
-        vals.append(f"{name} = {v:g}" if isinstance(v, float) else f"{name} = {v}")
-    return "Constants: " + ", ".join(vals) + "."
+def _constants() -> list[str]:
+    """Every constant of the decision rules with its value and why it has that value."""
+    lines = ["", "Constants of the rules (value — why):", ""]
+    for name, v, why in justified():
+        val = f"{v:.3g}" if isinstance(v, float) else str(v)
+        lines.append(f"- `{name}` = {val} — {why}.")
+    return lines
+
+
+def verdict_cell(c: Claim) -> str:
+    """``**verdict**``, with the reason when the claim is not testable."""
+    if c.verdict == UNTESTABLE and c.why:
+        return f"**{c.verdict}** ({c.why})"
+    return f"**{c.verdict}**"
 
 
 def _cell(text: str) -> str:
@@ -115,32 +123,47 @@ def _f(a: Any) -> float:
     return float(a) if a is not None else float("nan")
 
 
-def _xi_table(b: Bundle) -> list[str]:
-    """Table of the Eq. (4) fits of every (L, U)."""
-    if not b.lc_fit:
-        return []
-    lines = [
-        "",
-        "## Fitted c-boson localisation lengths (Eq. 4)",
-        "",
-        "| L | U | ξ_c | T0 | status |",
-        "|---|---|---|---|---|",
-    ]
-    for L, lc in sorted(b.lc_fit.items()):
-        for U in u_values(lc):
-            xi = sel_u(var(lc, "xi_c"), U)
-            xe = sel_u(var(lc, "xi_c_err"), U)
-            t0 = sel_u(var(lc, "T0"), U)
-            te = sel_u(var(lc, "T0_err"), U)
-            lines.append(
-                f"| {L} | {U:g} | {pm(_f(xi), _f(xe))} | {pm(_f(t0), _f(te))} | "
-                f"{_cell(status_of(lc, U))} |"
-            )
+def _fit_tables(b: Bundle) -> list[str]:
+    """Tables of the Eq. (4) fits of ℓ_c and of the Eq. (5) fits, with χ²/dof, per (L, U)."""
+    lines: list[str] = []
+    specs = (
+        ("lc_fit", "Fitted c-boson localisation lengths (Eq. 4)", ("xi_c", "ξ_c"), ("T0", "T0")),
+        (
+            "ent_fit",
+            "Fitted entanglement lengths (Eq. 5)",
+            ("xi_S", "ξ_S"),
+            ("slope", "late slope"),
+        ),
+    )
+    for key, title, (p1, n1), (p2, n2) in specs:
+        fits = getattr(b, key)
+        if not fits:
+            continue
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            f"| L | U | {n1} | {n2} | χ²/dof (dof) | status |",
+            "|---|---|---|---|---|---|",
+        ]
+        for L, ds in sorted(fits.items()):
+            for U in u_values(ds):
+                v = [
+                    _f(sel_u(var(ds, n), U))
+                    for n in (p1, f"{p1}_err", p2, f"{p2}_err", "red_chi2", "n_dof")
+                ]
+                gof = f"{v[4]:.3g} ({v[5]:g})" if np.isfinite(v[4]) else "–"
+                st = _cell(status_of(ds, U))
+                lines.append(
+                    f"| {L} | {U:g} | {pm(v[0], v[1])} | {pm(v[2], v[3])} | {gof} | {st} |"
+                )
     return lines
 
 
-def render_markdown(claims: Sequence[Claim], b: Bundle, meta: dict[str, Any]) -> str:
-    """The full claims.md text."""
+def render_markdown(
+    claims: Sequence[Claim], b: Bundle, meta: dict[str, Any], choices: Any = None
+) -> str:
+    """The full claims.md text (``choices``: the choices dataset or None)."""
     lines = _header(b, meta)
     lines += [
         "",
@@ -152,19 +175,30 @@ def render_markdown(claims: Sequence[Claim], b: Bundle, meta: dict[str, Any]) ->
     for k, c in enumerate(claims, 1):
         lines.append(
             f"| {k} | {_cell(c.paper)} ({_cell(c.figure)}) | {_cell(c.measured)} | "
-            f"{_cell(c.basis or '–')} | **{c.verdict}** |"
+            f"{_cell(c.basis or '–')} | {verdict_cell(c)} |"
         )
     counts = {v: sum(c.verdict == v for c in claims) for v in VERDICTS}
-    lines += ["", "Summary: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "."]
-    lines += ["", "## Decision rules", ""]
-    for k, c in enumerate(claims, 1):
-        rule = " ".join(c.rule.split())
-        lines.append(f"{k}. {rule}")
     lines += [
         "",
-        _constants(),
+        f"Summary of {len(claims)} claims: "
+        + ", ".join(f"{n} {v}" for v, n in counts.items())
+        + ".",
     ]
-    lines += _xi_table(b)
+    lines += [
+        "",
+        "## Decision rules",
+        "",
+        "Common to every rule: a test meeting a NaN, infinite or zero error is *not testable*; "
+        "every test needs power (its error at most POWER times the effect the claim is about, "
+        "stated in each rule), else *not testable (errors too large)*; a claim with several "
+        "parts holds only if every part holds and does not hold if any part does not.",
+        "",
+    ]
+    for k, c in enumerate(claims, 1):
+        lines.append(f"{k}. {' '.join(c.rule.split())}")
+    lines += _constants()
+    lines += choices_section(b, choices, _cell)
+    lines += _fit_tables(b)
     lines += [
         "",
         "Caveat: Sierant, Chanda, Lewenstein, Zakrzewski (arXiv:2212.07107) argue that the "

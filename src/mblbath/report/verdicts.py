@@ -1,10 +1,28 @@
-"""Verdicts of the claims table, the claim row, and the decision constants.
+"""Verdicts, the tests every decision rule is built from, and the claim row.
 
-Every claim ends with one of :data:`VERDICTS`; "significantly" means by more than
-:data:`NSIG` combined standard errors (:func:`sig_gt`); a claim with several parts holds
-only if every part holds, does not hold if any tested part fails, and is not testable
-otherwise (:func:`combine_parts`). The constants below are the thresholds of the decision
-rules; they are listed under the table of ``claims.md``.
+Every claim ends with one of :data:`VERDICTS`. A rule is a combination (:func:`all_of`) of
+a few tests, each returning an :class:`Outcome`:
+
+- :func:`significantly_positive` / :func:`significantly_negative`: the sign of a value,
+  established by more than NSIG errors;
+- :func:`consistent`: a value consistent with a reference within NSIG errors;
+- :func:`within`: a value inside a tolerance around 0, established with errors
+  (|v| + NSIG·e <= tol holds, |v| - NSIG·e > tol fails);
+- :func:`below`: a value below a bound, established with errors;
+- :func:`in_range`: a value inside a range, established with errors.
+
+Strictness, in every test (issue #17 §2):
+
+- a NaN, infinite or non-positive error (or one below REL_ERR_MIN of the value: round-off)
+  makes the test "not testable" (never decided on the sign alone), and so does a NaN
+  value;
+- every test has power: its error must be at most POWER times the effect the claim is
+  about (an effect scale the rule states), else it is "not testable (errors too large)";
+  only then the test decides, either way.
+
+A not-testable outcome carries the reason (:data:`WHY_ERRORS`, :data:`WHY_NO_ERROR`,
+:data:`WHY_SIZE`, :data:`WHY_TIME`, :data:`WHY_INPUT`), which the table prints next to the
+verdict.
 """
 
 from __future__ import annotations
@@ -15,18 +33,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .constants import NSIG, POWER, REL_ERR_MIN
+
 __all__ = [
     "HOLDS",
     "FAILS",
     "UNTESTABLE",
     "VERDICTS",
-    "NSIG",
-    "CONSTANTS",
+    "WHY_ERRORS",
+    "WHY_NO_ERROR",
+    "WHY_SIZE",
+    "WHY_TIME",
+    "WHY_INPUT",
+    "Outcome",
     "Claim",
-    "combine_parts",
-    "holds_if",
+    "untestable",
+    "power_check",
+    "significantly_positive",
+    "significantly_negative",
+    "consistent",
+    "within",
+    "below",
+    "in_range",
+    "all_of",
     "pm",
-    "sig_gt",
 ]
 
 HOLDS = "holds"
@@ -35,37 +65,136 @@ UNTESTABLE = "not testable at this size"
 #: The only verdicts a row can carry.
 VERDICTS = (HOLDS, FAILS, UNTESTABLE)
 
-#: Number of standard errors that makes a difference significant.
-NSIG = 2.0
-#: chi^2 p-value above which several xi_c(L) are consistent with one constant (~ 2 sigma).
-P_MIN = 0.05
-#: xi_c must be below this fraction of the smallest L for the L-independence test to mean anything.
-XI_OVER_L_MAX = 0.5
-#: Shape tests of ell_c(t) use only times with ell_c <= ELL_C_MAX_FRAC * L (no boundary effect).
-ELL_C_MAX_FRAC = 0.25
-#: Density-wave contrast (1 at t = 0, 0 when thermal) that counts as memory.
-CONTRAST_MIN = 0.1
-#: Half width of the 'near centre' region, |i - c_site| <= R_NEAR (lattice spacings).
-R_NEAR = 2
-#: 'Far from centre' means |i - c_site| >= FAR_FRAC * L.
-FAR_FRAC = 0.25
-#: ell_d counts as 'about one lattice spacing' inside this range.
-ELL_D_RANGE = (0.5, 2.0)
-#: ell_d is saturated if its growth rate d ell_d / d ln t over the last decade is below this.
-ELL_D_RATE_MAX = 0.05
-#: Logarithmic growth: late/early slope ratio of S vs ln t inside this range.
-LOG_RATIO_RANGE = (0.5, 2.0)
-#: Entanglement onset: excess over the U = 0 entropy that marks the onset at a cut.
-DS_ONSET = 0.05
-#: Linear profile: curvature deviation over the window below this fraction of the linear drop.
-CURV_FRAC_MAX = 0.25
-#: Number of cuts at each end of the chain (bonds 1..EDGE_CUTS, L-EDGE_CUTS..L-1) left out of
-#: the profile fits, where the boundary, not the c-boson, shapes S.
-EDGE_CUTS = 2
-#: Profile fits (linear and quadratic in |i - L/2|) need at least this many distances.
-MIN_PROFILE_POINTS = 5
-#: 'Near the maximum': W_tilde(W) at least this fraction of max W_tilde (or consistent with it).
-WT_FRAC = 0.95
+#: Reasons of a not-testable verdict.
+WHY_ERRORS = "errors too large"
+WHY_NO_ERROR = "no usable error bar"
+WHY_SIZE = "sizes too small or too few"
+WHY_TIME = "time window too short"
+WHY_INPUT = "input missing"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one test: a verdict, what was compared, and why if not testable."""
+
+    verdict: str
+    note: str = ""
+    why: str = ""
+
+
+def untestable(why: str, note: str) -> Outcome:
+    """A not-testable outcome with its reason."""
+    return Outcome(UNTESTABLE, note, why)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
+    """Not testable if v is NaN, e is not a finite positive number, or e > POWER·scale."""
+    if v is None or not np.isfinite(v):
+        return untestable(WHY_INPUT, f"{what} is not a finite number")
+    if e is None or not np.isfinite(e) or e <= REL_ERR_MIN * abs(v) or e <= 0:
+        return untestable(WHY_NO_ERROR, f"{what} = {_fmt(v)} has no usable error ({e:.2g})")
+    if scale is None or not np.isfinite(scale) or scale <= 0:
+        return untestable(WHY_ERRORS, f"{what} = {pm(v, e)}: no effect to compare with")
+    if e > POWER * scale:
+        return untestable(
+            WHY_ERRORS,
+            f"{what} = {pm(v, e)}: error > {POWER:.2g} × effect {_fmt(scale)}",
+        )
+    return None
+
+
+def significantly_positive(v: float, e: float, effect: float, what: str) -> Outcome:
+    """``v > NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect."""
+    bad = power_check(v, e, effect, what)
+    if bad is not None:
+        return bad
+    ok = v > NSIG * e
+    rel = ">" if ok else "<="
+    return Outcome(HOLDS if ok else FAILS, f"{what} = {pm(v, e)} {rel} {NSIG:g}σ")
+
+
+def significantly_negative(v: float, e: float, effect: float, what: str) -> Outcome:
+    """``v < -NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect."""
+    bad = power_check(v, e, effect, what)
+    if bad is not None:
+        return bad
+    ok = v < -NSIG * e
+    rel = "<" if ok else ">="
+    return Outcome(HOLDS if ok else FAILS, f"{what} = {pm(v, e)} {rel} −{NSIG:g}σ")
+
+
+def consistent(v: float, e: float, effect: float, what: str, ref: float = 0.0) -> Outcome:
+    """``|v - ref| <= NSIG·e`` holds, otherwise does not hold; needs e <= POWER·effect."""
+    bad = power_check(v, e, effect, what)
+    if bad is not None:
+        return bad
+    ok = abs(v - ref) <= NSIG * e
+    word = "consistent with" if ok else "differs from"
+    return Outcome(
+        HOLDS if ok else FAILS, f"{what} = {pm(v, e)} {word} {ref:g} (effect {_fmt(effect)})"
+    )
+
+
+def within(v: float, e: float, tol: float, what: str) -> Outcome:
+    """``|v| + NSIG·e <= tol`` holds, ``|v| - NSIG·e > tol`` does not; needs e <= POWER·tol."""
+    bad = power_check(v, e, tol, what)
+    if bad is not None:
+        return bad
+    if abs(v) + NSIG * e <= tol:
+        return Outcome(HOLDS, f"|{what}| = |{pm(v, e)}| < {tol:.3g}")
+    if abs(v) - NSIG * e > tol:
+        return Outcome(FAILS, f"|{what}| = |{pm(v, e)}| > {tol:.3g}")
+    return untestable(WHY_ERRORS, f"|{what}| = |{pm(v, e)}| within {NSIG:g}σ of {tol:.3g}")
+
+
+def below(v: float, e: float, bound: float, what: str) -> Outcome:
+    """``v + NSIG·e < bound`` holds, ``v - NSIG·e > bound`` does not; needs e <= POWER·bound."""
+    bad = power_check(v, e, abs(bound), what)
+    if bad is not None:
+        return bad
+    if v + NSIG * e < bound:
+        return Outcome(HOLDS, f"{what} = {pm(v, e)} < {bound:g}")
+    if v - NSIG * e > bound:
+        return Outcome(FAILS, f"{what} = {pm(v, e)} > {bound:g}")
+    return untestable(WHY_ERRORS, f"{what} = {pm(v, e)} within {NSIG:g}σ of {bound:g}")
+
+
+def in_range(v: float, e: float, lo: float, hi: float, what: str) -> Outcome:
+    """Inside [lo, hi] by NSIG errors holds, outside by NSIG errors does not.
+
+    Needs e <= POWER·(hi - lo); a value within NSIG errors of an edge is not testable.
+    """
+    bad = power_check(v, e, hi - lo, what)
+    if bad is not None:
+        return bad
+    if lo + NSIG * e <= v <= hi - NSIG * e:
+        return Outcome(HOLDS, f"{what} = {pm(v, e)} in [{lo:g}, {hi:g}]")
+    if v < lo - NSIG * e or v > hi + NSIG * e:
+        return Outcome(FAILS, f"{what} = {pm(v, e)} outside [{lo:g}, {hi:g}]")
+    return untestable(
+        WHY_ERRORS, f"{what} = {pm(v, e)} within {NSIG:g}σ of [{lo:g}, {hi:g}]'s edge"
+    )
+
+
+def all_of(parts: Sequence[Outcome]) -> Outcome:
+    """Every part holds -> holds; any part fails -> does not hold; else not testable.
+
+    The note joins the parts' notes; the reason of a not-testable result is that of its
+    first not-testable part.
+    """
+    if not parts:
+        return untestable(WHY_INPUT, "nothing to test")
+    note = "; ".join(p.note for p in parts if p.note)
+    if any(p.verdict == FAILS for p in parts):
+        return Outcome(FAILS, note)
+    if all(p.verdict == HOLDS for p in parts):
+        return Outcome(HOLDS, note)
+    why = next(p.why for p in parts if p.verdict == UNTESTABLE)
+    return Outcome(UNTESTABLE, note, why)
 
 
 @dataclass
@@ -80,10 +209,25 @@ class Claim:
     verdict: str = UNTESTABLE
     rule: str = ""
     numbers: dict[str, float] = field(default_factory=dict)
+    why: str = WHY_INPUT
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict {self.verdict!r} not in {VERDICTS}")
+
+    def conclude(self, outcome: Outcome) -> Claim:
+        """Take the verdict of ``outcome`` and append its note to what was measured."""
+        if outcome.verdict not in VERDICTS:
+            raise ValueError(f"verdict {outcome.verdict!r} not in {VERDICTS}")
+        self.verdict = outcome.verdict
+        self.why = outcome.why if outcome.verdict == UNTESTABLE else ""
+        if outcome.note:
+            self.measured = f"{self.measured}; {outcome.note}" if self.measured else outcome.note
+        return self
+
+    def untestable(self, why: str, note: str) -> Claim:
+        """Not testable for ``why``, with ``note`` appended to what was measured."""
+        return self.conclude(untestable(why, note))
 
 
 def pm(v: float, e: float | None = None, unit: str = "") -> str:
@@ -94,46 +238,3 @@ def pm(v: float, e: float | None = None, unit: str = "") -> str:
         return f"{v:.3g}{unit}"
     digits = max(0, 1 - int(math.floor(math.log10(e))))
     return f"{v:.{digits}f} ± {e:.{digits}f}{unit}"
-
-
-def sig_gt(diff: float, err: float) -> bool:
-    """``diff`` significantly positive (err NaN: the sign of diff alone)."""
-    if not np.isfinite(diff):
-        return False
-    if not np.isfinite(err):
-        return diff > 0
-    return diff > NSIG * err
-
-
-def combine_parts(parts: Sequence[bool | None]) -> str:
-    """All parts hold -> holds; any part False -> does not hold; else not testable."""
-    if any(p is False for p in parts):
-        return FAILS
-    if parts and all(p is True for p in parts):
-        return HOLDS
-    return UNTESTABLE
-
-
-def holds_if(condition: bool) -> str:
-    """:data:`HOLDS` if the tested ``condition`` is true, else :data:`FAILS`."""
-    return HOLDS if condition else FAILS
-
-
-#: The decision constants, in the order ``claims.md`` lists them.
-CONSTANTS = (
-    "NSIG",
-    "P_MIN",
-    "XI_OVER_L_MAX",
-    "ELL_C_MAX_FRAC",
-    "CONTRAST_MIN",
-    "R_NEAR",
-    "FAR_FRAC",
-    "ELL_D_RANGE",
-    "ELL_D_RATE_MAX",
-    "LOG_RATIO_RANGE",
-    "DS_ONSET",
-    "CURV_FRAC_MAX",
-    "EDGE_CUTS",
-    "MIN_PROFILE_POINTS",
-    "WT_FRAC",
-)
