@@ -1,4 +1,5 @@
-"""``python -m benchmarks NAME [ARGS]``: run one benchmark (``cost``: the TEBD cost model)."""
+"""``python -m benchmarks NAME [ARGS]``: ``cost`` (the TEBD cost model) or ``readme`` (rewrite
+the measurement tables of benchmarks/README.md from results/benchmarks/)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import sys
 __all__ = ["main"]
 
 _USAGE = (
-    "usage: python -m benchmarks cost [--fit-only | --runs-only | --quick] [--out CSV] [--steps N]"
+    "usage: python -m benchmarks cost [--fit-only | --runs-only | --quick] [--out CSV]"
+    " [--steps N]\n"
+    "       python -m benchmarks readme [--results DIR] [--readme FILE]"
 )
 
 
@@ -22,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cost_model import main as cost_main
 
         return cost_main(rest)
+    if name == "readme":
+        from .readme import main as readme_main
+
+        return readme_main(rest)
     print(f"unknown benchmark {name!r}\n{_USAGE}", file=sys.stderr)
     return 2
 
