@@ -127,11 +127,7 @@ def _chain_hopping(L: int, t_hop: float) -> np.ndarray:
 
 
 def binary_entropy(p: ArrayLike) -> np.ndarray:
-    """``-p ln p - (1-p) ln(1-p)`` elementwise, with p clipped to [0, 1] and 0 ln 0 = 0.
-
-    The entanglement of one particle across a cut it is on the left of with probability p
-    (the free c-boson's share of the entropy at U = 0).
-    """
+    """``-p ln p - (1-p) ln(1-p)`` elementwise (p clipped to [0, 1], 0 ln 0 = 0)."""
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     return -(xlogy(p, p) + xlogy(1.0 - p, 1.0 - p))
 
@@ -194,22 +190,17 @@ def free_evolution(
     times : array_like, shape (T,)
         Times at which the observables are returned (any order).
     with_S_d : bool
-        Also return ``"S_d"`` (T, L-1): the entanglement of the d-bosons alone (the
-        Anderson insulator without the c-boson, S_AI of Eq. 5), ``S - S_d`` being the
-        c-boson's binary entropy.
+        Also return ``"S_d"`` (T, L-1), the d-bosons' entropy alone (S_AI of Eq. 5).
 
     Returns
     -------
     dict of str to numpy.ndarray
         ``"n_d"`` (T, L), ``"n_c"`` (T, L), ``"C_dd"`` (T, L, L), ``"S"`` (T, L-1),
-        ``"N_d"`` (T,), ``"N_c"`` (T,) [and ``"S_d"``]; see the module docstring for the
-        conventions.
+        ``"N_d"`` (T,), ``"N_c"`` (T,) [, ``"S_d"``]; see the module docstring.
     """
     eps, L, d, c_site, times = _check_inputs(eps, d_sites, c_site, times)
     T = times.size
-    out = _output(T, L)
-    if with_S_d:
-        out["S_d"] = np.zeros((T, L - 1))
+    out = _output(T, L) | ({"S_d": np.zeros((T, L - 1))} if with_S_d else {})
 
     Ed, Vd = scipy.linalg.eigh(_chain_hopping(L, td) + np.diag(eps))
     Ec, Vc = scipy.linalg.eigh(_chain_hopping(L, tc))

@@ -52,6 +52,8 @@ from .stats import replicate_std, weighted_line
 __all__ = ["fit_entanglement"]
 
 LS = "lattice spacings"
+_ERR_BOOT = ERR_BOOT + " (paired with the fit_nc resamples: errors of S_AI and U_eff included)"
+_SRC_U0 = "U=0 data: S_d = S - H2(p_c^left) per realisation, mean over t >= fit_t_min"
 _NO_U0 = "ok; S_AI not measured (no U = 0 runs): one constant per U fitted with xi_S"
 
 
@@ -213,14 +215,10 @@ def fit_entanglement(
     """
     d = read_ent(agg, nc_fit, fit_t_min, edge_bonds, exclude_unconverged)
     out = _empty(d)
+    out["S_AI_src"][:] = _SRC_U0 if d.fixed else "fitted: one constant per U (no U = 0 data)"
     for iu, U in enumerate(d.Us):
         if U > 0:
             x_mbl(d, out, iu, U)
-        out["S_AI_src"][iu] = (
-            "U=0 data: S_d = S - H2(p_c^left) per realisation, mean over t >= fit_t_min"
-            if d.fixed
-            else "fitted: one constant per U (no U = 0 data)"
-        )
         if U == 0:
             out["status"][iu] = "not fitted: U = 0 (Eq. 5 reduces to S = S_AI)"
             out["slope_status"][iu] = "not fitted: U = 0"
@@ -231,11 +229,7 @@ def fit_entanglement(
         agg_attrs(agg),
         "Eq. (5) entanglement fits, MBL front and late-time slope",
         **_method_attrs(d, fit_t_min, edge_bonds, int(agg.sizes["site"]), S_floor, y_min),
-        error=(
-            ERR_BOOT + " (paired with the fit_nc resamples: errors of S_AI and U_eff included)"
-            if d.n_boot
-            else "standard error of the weighted linear least-squares fit"
-        ),
+        error=_ERR_BOOT if d.n_boot else "standard error of the weighted linear least squares",
         fit_t_min=fit_t_min,
         t_ent_requested="last time" if t_ent is None else float(t_ent),
         fit_window=f"t >= {fit_t_min:g}",
