@@ -9,7 +9,9 @@ disorder-like noise per realisation:
   (mean preserving);
 * C_dd: -A exp(-|i - j| / ell_d(t)), ell_d(t) = Eq. (4)(xi_d[U], T0_d), lognormal noise;
 * S: Eq. (5) with the true n_c profile at the cut x_b = b - 1/2 - c_site, plus Gaussian
-  noise of width ``s_noise`` per seed.
+  noise of width ``s_noise`` per seed; at U = 0 plus the free c-boson's own entropy
+  H2(p_c^left) of each realisation's n_c, as real U = 0 runs have it (so S_AI is the
+  U = 0 entropy minus H2, :mod:`mblbath.analysis.anderson_entropy`).
 
 ``check_cf`` is the shared check of every fit file (units, long_name, writable).
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from mblbath.analysis.anderson_entropy import c_boson_entropy
 from mblbath.analysis.models import eq3, eq4, eq5
 
 TRUE = {
@@ -89,6 +92,8 @@ def make_agg(
             pb = true_profile(U, t, x_b, x) if t > 0 else np.zeros_like(x_b)
             s_true = eq5(t, U * pb, TRUE["S_AI"], TRUE["xi_S"])
             S[iu, :, it] = s_true[None, :] + s_noise * rng.standard_normal((nS, L - 1))
+            if U == 0:
+                S[iu, :, it] += c_boson_entropy(n_c[iu, :, it])
     wave = (sites % 3 == 1).astype(float)
     relax = 1 / 3 + (wave[None, :] - 1 / 3) * np.exp(-times)[:, None]  # (time, site)
     n_d = np.broadcast_to(relax, (nU, nS, nT, L)).copy()

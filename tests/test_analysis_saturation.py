@@ -73,3 +73,22 @@ def test_fit_lc_end_to_end(nc60):
     assert xi == pytest.approx(TRUE["xi_c"][12.0], rel=0.05)
     assert T0 == pytest.approx(TRUE["T0_c"], rel=0.1)
     assert ds.attrs["error"].startswith("bootstrap")
+
+
+def test_fit_lc_red_chi2_measures_the_misfit():
+    """1 % scatter with 1 % stated errors: red_chi2 ~ 1; the same scatter with errors
+    stated 10x too small: red_chi2 ~ 100 (the number can fail)."""
+    honest = _synthetic_nc_fit(6.0, 0.7, rel_noise=0.01, seed=4)
+    ds = fit_lc(honest, fit_t_min=1.0, L=60)
+    red, dof = float(ds.red_chi2.sel(U=12.0)), int(ds.n_dof.sel(U=12.0))
+    print("red_chi2 honest", red, "dof", dof)
+    assert dof == int(ds.n_points.sel(U=12.0)) - 2 and dof > 10
+    assert 0.3 < red < 2.0
+    small = honest.copy(deep=True)
+    small["ell_c_err"] = honest["ell_c_err"] / 10
+    red_small = float(fit_lc(small, fit_t_min=1.0, L=60).red_chi2.sel(U=12.0))
+    print("red_chi2 with errors 10x too small", red_small)
+    assert red_small > 30
+    assert "approximate" in ds.attrs["red_chi2_note"]
+    failed = fit_lc(_synthetic_nc_fit(6.0, 0.7, growth="linear"), fit_t_min=1.0, L=60)
+    assert np.isnan(float(failed.red_chi2.sel(U=12.0)))

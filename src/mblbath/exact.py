@@ -60,6 +60,7 @@ from numpy.typing import ArrayLike
 from scipy.special import jv, xlogy
 
 __all__ = [
+    "binary_entropy",
     "free_evolution",
     "sector_dimension",
     "sector_basis",
@@ -125,9 +126,9 @@ def _chain_hopping(L: int, t_hop: float) -> np.ndarray:
     return np.diag(off, 1) + np.diag(off, -1)
 
 
-def _binary_entropy(p: np.ndarray) -> np.ndarray:
-    """``-p ln p - (1-p) ln(1-p)`` elementwise, with p clipped to [0, 1] and 0 ln 0 = 0."""
-    p = np.clip(p, 0.0, 1.0)
+def binary_entropy(p: ArrayLike) -> np.ndarray:
+    """``-p ln p - (1-p) ln(1-p)`` elementwise (p clipped to [0, 1], 0 ln 0 = 0)."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     return -(xlogy(p, p) + xlogy(1.0 - p, 1.0 - p))
 
 
@@ -154,6 +155,8 @@ def free_evolution(
     d_sites: ArrayLike,
     c_site: int,
     times: ArrayLike,
+    *,
+    with_S_d: bool = False,
 ) -> dict[str, np.ndarray]:
     """Exact U = 0 evolution at any L from single-particle propagators.
 
@@ -186,16 +189,18 @@ def free_evolution(
         Site of the single c-boson at t = 0.
     times : array_like, shape (T,)
         Times at which the observables are returned (any order).
+    with_S_d : bool
+        Also return ``"S_d"`` (T, L-1), the d-bosons' entropy alone (S_AI of Eq. 5).
 
     Returns
     -------
     dict of str to numpy.ndarray
         ``"n_d"`` (T, L), ``"n_c"`` (T, L), ``"C_dd"`` (T, L, L), ``"S"`` (T, L-1),
-        ``"N_d"`` (T,), ``"N_c"`` (T,); see the module docstring for the conventions.
+        ``"N_d"`` (T,), ``"N_c"`` (T,) [, ``"S_d"``]; see the module docstring.
     """
     eps, L, d, c_site, times = _check_inputs(eps, d_sites, c_site, times)
     T = times.size
-    out = _output(T, L)
+    out = _output(T, L) | ({"S_d": np.zeros((T, L - 1))} if with_S_d else {})
 
     Ed, Vd = scipy.linalg.eigh(_chain_hopping(L, td) + np.diag(eps))
     Ec, Vc = scipy.linalg.eigh(_chain_hopping(L, tc))
@@ -214,6 +219,8 @@ def free_evolution(
         nd, C, S_d = _free_fermions(times[sl], Ed, Vd, d, orbitals)
         nc, S_c = _free_particle(times[sl], Ec, Vc, c_site)
         _store(out, sl, nd, nc, C, S_d + S_c)
+        if with_S_d:
+            out["S_d"][sl] = S_d
     return out
 
 
@@ -240,7 +247,7 @@ def _free_fermions(
     X = Phi if orbitals is d else Vd @ (phase_d * Vd[orbitals, :].T)
     overlap = np.cumsum(X[:, : L - 1, :, None] * np.conj(X[:, : L - 1, None, :]), axis=1)
     # One batched LAPACK call over all (time, bond) pairs.
-    return nd, C, _binary_entropy(np.linalg.eigvalsh(overlap)).sum(axis=-1)
+    return nd, C, binary_entropy(np.linalg.eigvalsh(overlap)).sum(axis=-1)
 
 
 def _free_particle(
@@ -250,7 +257,7 @@ def _free_particle(
     # psi[t, i] = exp(-i h_c t)_{i, c_site}
     psi = (np.exp(-1j * np.outer(t, Ec)) * Vc[c_site, :]) @ Vc.T
     nc = np.abs(psi) ** 2
-    return nc, _binary_entropy(np.cumsum(nc, axis=1)[:, : nc.shape[1] - 1])
+    return nc, binary_entropy(np.cumsum(nc, axis=1)[:, : nc.shape[1] - 1])
 
 
 def _store(

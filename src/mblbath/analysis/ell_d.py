@@ -1,14 +1,27 @@
 """ℓ_d: decay length of the d-boson correlations and its Eq. (4) saturation per centre.
 
-C̄(i, x, t) = disorder mean of |C_dd(j, k, t)| (mean of the absolute value) for the pair
-j = i - floor(x/2), k = i + ceil(x/2) (:func:`mblbath.analysis.models.ld_pair`): even x is
-the symmetric pair (i - x/2, i + x/2), **odd x is (i - (x-1)/2, i + (x+1)/2)** (centre
-i + 1/2, attributed to i). For every (U, t, i), ln C̄ = a - x / ell_d is fitted by weighted
-linear least squares over x = 1, 2, ... (both sites in the chain, x <= x_max) up to the
-first x with C̄ below ``c_floor`` (contiguous range); weights 1/σ² with
-σ = sqrt((SEM/C̄)² + rel_err_floor²). Then Eq. (4) per centre
-(:func:`mblbath.analysis.saturation.fit_eq4_series`) gives ell_d(inf, i), and the paired
-difference between the largest U and U = 0.
+C̄(i, x, t) is built from C_dd(j, k, t) for the pair j = i - floor(x/2), k = i + ceil(x/2)
+(:func:`mblbath.analysis.models.ld_pair`): even x is the symmetric pair (i - x/2, i + x/2),
+**odd x is (i - (x-1)/2, i + (x+1)/2)** (centre i + 1/2, attributed to i). Two averages
+(``average``, the config's ``analysis.ell_d_average``):
+
+- ``"abs_of_mean"`` (default, the paper's "absolute value of the disorder-averaged
+  connected correlation function", PHYSICS.md §4): C̄ = |disorder mean of C_dd|, with the
+  standard error of the mean of C as its error; bootstrap resamples are |mean| of the
+  resampled C. At U > 0, C changes sign between realisations, so this is smaller than the
+  mean of |C| and can decay faster.
+- ``"mean_of_abs"``: C̄ = disorder mean of |C_dd| (a different, larger quantity; an
+  explicit option, not the paper's).
+
+For every (U, t, i), ln C̄ = a - x / ell_d is fitted by weighted linear least squares over
+x = 1, 2, ... (both sites in the chain, x <= x_max) over a contiguous range that ends at
+the first x where C̄ falls below ``c_floor`` or, for ``abs_of_mean``, where the disorder
+mean of C has a sign different from its sign at x = 1 (at a sign change |mean C| dips
+towards 0 and rises again, which is no exponential decay: the window ends there, and the
+points beyond are not used); weights 1/σ² with σ = sqrt((SEM/C̄)² + rel_err_floor²). Then
+Eq. (4) per centre (:func:`mblbath.analysis.saturation.fit_eq4_series`) gives
+ell_d(inf, i) with its reduced χ², and the paired difference between the largest U and
+U = 0.
 """
 
 from __future__ import annotations
@@ -30,12 +43,14 @@ from .dataset import (
     valid_mask,
     variable,
 )
-from .saturation import fit_eq4_series
+from .saturation import CHI2_NOTE, fit_eq4_series
 from .stats import bootstrap_counts, bootstrap_mean, mean_sem, replicate_std, weighted_line
 
-__all__ = ["fit_ld"]
+__all__ = ["fit_ld", "AVERAGES"]
 
 LS = "lattice spacings"
+#: The two disorder averages of C_dd (the first is the default, the paper's).
+AVERAGES = ("abs_of_mean", "mean_of_abs")
 
 
 @dataclass(frozen=True)
@@ -63,11 +78,18 @@ class _Settings:
     min_points: int
     rel_err_floor: float
     every: int  # C_dd measured at one time in ``every``
+    average: str = AVERAGES[0]
 
 
-def _decay_fit(m, sem, pairs: _Pairs, s: _Settings):
-    """Exponential fit of one time, every centre: (ell_d, err, n, mask, w, ok, decays)."""
+def _decay_fit(m, sem, pairs: _Pairs, s: _Settings, sign=None):
+    """Exponential fit of one time, every centre: (ell_d, err, n, mask, w, ok, decays).
+
+    ``sign`` (centre, x): sign of the disorder mean of C; the window also ends where it
+    differs from its value at x = 1.
+    """
     above = pairs.inside & np.isfinite(m) & (m > s.c_floor)
+    if sign is not None:
+        above &= sign == sign[..., :1]
     mask = np.cumprod(above, axis=-1).astype(bool)  # contiguous from x = 1
     n = mask.sum(-1)
     ly = np.log(np.where(mask, m, 1.0))
@@ -83,9 +105,10 @@ def _decay_fit(m, sem, pairs: _Pairs, s: _Settings):
     return ell, err, n, mask, w, ok, decays
 
 
-def _bootstrap_decay(counts, absC_t, valid_t, mask, w, decays, pairs: _Pairs, s: _Settings):
-    """ell_d of every bootstrap resample at one time (B, centre), weights of the full sample."""
-    sub = bootstrap_mean(counts, absC_t, valid_t)[:, 0, 0]  # (B, L, X)
+def _bootstrap_decay(counts, C_t, valid_t, mask, w, decays, pairs: _Pairs, s: _Settings):
+    """ell_d of every bootstrap resample at one time (B, centre), weights and window of the
+    full sample; C_t is C (abs_of_mean) or |C| (mean_of_abs), the resample is |mean|."""
+    sub = np.abs(bootstrap_mean(counts, C_t, valid_t)[:, 0, 0])  # (B, L, X)
     mb = mask[None] & np.isfinite(sub) & (sub > 0)
     lyb = np.log(np.where(mb, sub, 1.0))
     wb = np.where(mb, w[None], 0.0)
@@ -106,10 +129,14 @@ def _decay_lengths(agg, valid, counts, times, pairs: _Pairs, s: _Settings) -> di
     measured = cdd_mask(nT, s.every)
     C = agg["C_dd"].transpose("U", "seed", "time", "site", "site2")
     for iu in range(nU):
-        absC = np.abs(C.isel(U=iu).values.astype(float))[:, :, pairs.J, pairs.K]  # (S,T,L,X)
+        Cu = C.isel(U=iu).values.astype(float)[:, :, pairs.J, pairs.K]  # (S,T,L,X)
+        if s.average == "mean_of_abs":
+            Cu = np.abs(Cu)
         v1 = valid[iu : iu + 1]
-        mean, sem, _ = mean_sem(absC[None], v1)
+        mean, sem, _ = mean_sem(Cu[None], v1)
         mean, sem = mean[0], sem[0]  # (T, L, X)
+        sign = np.sign(mean) if s.average == "abs_of_mean" else None
+        mean = np.abs(mean)
         for it in range(nT):
             if not measured[it]:
                 st[iu, it, :] = (
@@ -122,14 +149,15 @@ def _decay_lengths(agg, valid, counts, times, pairs: _Pairs, s: _Settings) -> di
             if times[it] <= 0:
                 st[iu, it, :] = "not fitted: t = 0"
                 continue
-            ell, err, n, mask, w, ok, decays = _decay_fit(mean[it], sem[it], pairs, s)
+            sg = sign[it] if sign is not None else None
+            ell, err, n, mask, w, ok, decays = _decay_fit(mean[it], sem[it], pairs, s, sg)
             out["ell_d"][iu, it], out["npts"][iu, it] = ell, n
-            st[iu, it, ~ok] = f"too few points (< {s.min_points} x values above c_floor)"
+            st[iu, it, ~ok] = f"too few points (< {s.min_points} x values in the window)"
             st[iu, it, ok & ~decays] = "no decay: fitted slope >= 0"
             if n_boot:
-                absC_t, v_t = absC[None, :, it : it + 1], v1[:, :, it : it + 1]
+                C_t, v_t = Cu[None, :, it : it + 1], v1[:, :, it : it + 1]
                 out["boot"][:, iu, it] = _bootstrap_decay(
-                    counts, absC_t, v_t, mask, w, decays, pairs, s
+                    counts, C_t, v_t, mask, w, decays, pairs, s
                 )
             else:
                 out["err"][iu, it] = err
@@ -141,7 +169,8 @@ def _decay_lengths(agg, valid, counts, times, pairs: _Pairs, s: _Settings) -> di
 def _saturation(times, out: dict, fit_t_min: float, L: int):
     """Eq. (4) per (U, centre): (results, status, xi bootstrap replicates, error methods)."""
     n_boot, nU = out["boot"].shape[:2]
-    res = {k: np.full((nU, L), np.nan) for k in ("xi", "xi_err", "T0", "T0_err")}
+    keys = ("xi", "xi_err", "T0", "T0_err", "red_chi2", "n_dof")
+    res = {k: np.full((nU, L), np.nan) for k in keys}
     status = str_array((nU, L))
     xi_boot = np.full((n_boot, nU, L), np.nan)
     methods = set()
@@ -197,8 +226,9 @@ def fit_ld(
     x_max: int | None = None,
     min_points: int = 3,
     rel_err_floor: float = 0.02,
+    average: str = AVERAGES[0],
 ) -> xr.Dataset:
-    """d-boson decay length ℓ_d(t, i) from |C_dd| and its Eq. (4) saturation per centre.
+    """d-boson decay length ℓ_d(t, i) from C_dd and its Eq. (4) saturation per centre.
 
     Parameters
     ----------
@@ -219,14 +249,20 @@ def fit_ld(
         Minimum number of x values per exponential fit.
     rel_err_floor : float
         Relative error added in quadrature to the standard error of ln C̄.
+    average : {"abs_of_mean", "mean_of_abs"}
+        C̄ = |disorder mean of C| (default, the paper's) or disorder mean of |C|.
 
     Returns
     -------
     xarray.Dataset
         ``ell_d(U, time, centre)``, ``ell_d_err``, ``ell_d_status``, ``n_points``;
-        per (U, centre): ``ell_d_inf``, ``ell_d_inf_err``, ``T0``, ``T0_err``, ``status``;
-        ``ell_d_inf_diff(centre)`` and ``ell_d_inf_diff_err`` (largest U minus U = 0).
+        per (U, centre): ``ell_d_inf``, ``ell_d_inf_err``, ``T0``, ``T0_err``, ``status``,
+        ``ell_d_inf_red_chi2``, ``ell_d_inf_n_dof`` (goodness of the Eq. (4) fit);
+        ``ell_d_inf_diff(centre)`` and ``ell_d_inf_diff_err`` (largest U minus U = 0);
+        attribute ``ell_d_average``.
     """
+    if average not in AVERAGES:
+        raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
     L = int(agg.sizes["site"])
     x_max = int(min(L - 1 if x_max is None else x_max, L - 1))
     Us = agg.U.values.astype(float)
@@ -234,19 +270,18 @@ def fit_ld(
     valid = valid_mask(agg, "C_dd", ("site", "site2"), exclude_unconverged)
     counts, _ = bootstrap_counts(valid, n_bootstrap, bootstrap_seed)
     n_boot = counts.shape[0]
-    s = _Settings(c_floor, min_points, rel_err_floor, int(agg.attrs.get("cdd_every", 1)))
+    every = int(agg.attrs.get("cdd_every", 1))
+    s = _Settings(c_floor, min_points, rel_err_floor, every, average)
     out = _decay_lengths(agg, valid, counts, times, _Pairs.of(L, x_max), s)
     res, status, xi_boot, methods = _saturation(times, out, fit_t_min, L)
     diff, diff_err, diff_note = _inf_diff(Us, res, xi_boot, L)
     ds = _dataset(agg, out, res, status, (diff, diff_err, diff_note), valid)
     ds.attrs = fit_attrs(
         agg_attrs(agg),
-        "d-boson decay length ell_d from |C_dd| and its Eq. (4) saturation",
-        method=(
-            "Cbar(i,x,t) = disorder mean of |C_dd(i - floor(x/2), i + ceil(x/2), t)|; "
-            "weighted linear fit of ln Cbar = a - x/ell_d over x = 1.. (contiguous, "
-            f"Cbar > {c_floor:g}, x <= {x_max}); then Eq. (4) per centre over t >= fit_t_min"
-        ),
+        "d-boson decay length ell_d from C_dd and its Eq. (4) saturation",
+        ell_d_average=average,
+        method=_method(average, c_floor, x_max),
+        red_chi2_note=CHI2_NOTE.format("ell_d_err"),
         odd_x_convention="odd x: pair (i - (x-1)/2, i + (x+1)/2), centre i + 1/2 -> i",
         weights=f"sigma_ln = sqrt((SEM/mean)^2 + {rel_err_floor}^2)",
         error_eq4="; ".join(sorted(methods)) if methods else "none",
@@ -260,6 +295,25 @@ def fit_ld(
         n_seeds=(Us, valid.any(axis=2).sum(axis=1)),
     )
     return ds
+
+
+def _method(average: str, c_floor: float, x_max: int) -> str:
+    """The method attribute: which average, the window rule, then Eq. (4)."""
+    pair = "C_dd(i - floor(x/2), i + ceil(x/2), t)"
+    if average == "abs_of_mean":
+        cbar = f"|disorder mean of {pair}| (abs_of_mean, the paper's)"
+        stop = (
+            f"ends at the first x with Cbar <= {c_floor:g} or a mean C of the other sign "
+            "than at x = 1"
+        )
+    else:
+        cbar = f"disorder mean of |{pair}| (mean_of_abs, not the paper's)"
+        stop = f"ends at the first x with Cbar <= {c_floor:g}"
+    return (
+        f"Cbar(i,x,t) = {cbar}; weighted linear fit of ln Cbar = a - x/ell_d over "
+        f"x = 1.. <= {x_max}, contiguous: the window {stop}; then Eq. (4) per centre over "
+        "t >= fit_t_min"
+    )
 
 
 def _dataset(agg, out: dict, res: dict, status, diff: tuple, valid) -> xr.Dataset:
@@ -286,6 +340,10 @@ def _dataset(agg, out: dict, res: dict, status, diff: tuple, valid) -> xr.Datase
         "T0": variable(uc, res["T0"], "hopping times", "Eq. (4) time scale T0"),
         "T0_err": variable(uc, res["T0_err"], "hopping times", "uncertainty of T0"),
         "status": variable(uc, status.astype(str), "none", "Eq. (4) fit status"),
+        "ell_d_inf_red_chi2": variable(uc, res["red_chi2"], "1", "reduced chi^2 of Eq. (4)"),
+        "ell_d_inf_n_dof": variable(
+            uc, res["n_dof"].astype(np.int32), "1", "degrees of freedom of the Eq. (4) fit"
+        ),
         "ell_d_inf_diff": variable(
             ("centre",), diff, LS, "ell_d_inf at the largest U minus at U = 0", note=diff_note
         ),

@@ -52,7 +52,7 @@ def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Pa
         if what == "nc":
             ds = profile.fit_nc(data, *boot, **skip)
         elif what == "ld":
-            ds = ell_d.fit_ld(data, *boot, **skip)
+            ds = ell_d.fit_ld(data, *boot, **skip, average=an["ell_d_average"])
         elif what == "entanglement":
             nc = _need(nc_fit, "--nc-fit", what)
             t_ent = an["t_ent"] if an["t_ent"] is not None else float(data["time"].values[-1])

@@ -9,6 +9,12 @@ not reached the time scale of the saturation: only xi/T0 is determined, so xi = 
 with that reason. T0 at its lower bound (curve already flat in the window) keeps xi with an
 "ok; " caveat. With bootstrap replicates of the whole series the fit is repeated on each
 (errors correlated in time are propagated); otherwise Jacobian errors.
+
+Goodness of fit: ``red_chi2`` = χ² / n_dof with χ² = Σ ((ell - Eq. 4) / sigma)² over the
+fitted times and n_dof = n_points - 2, the point errors being the weights. It is
+approximate: the errors of ell at different times come from the same realisations and
+bootstrap resamples, so they are correlated, and χ² does not follow the χ² distribution of
+independent points. NaN when the points carry no errors (unweighted fit) or n_dof < 1.
 """
 
 from __future__ import annotations
@@ -22,11 +28,17 @@ from .lsq import LSQ, at_bound, best_of_starts, refit_lm
 from .models import eq4
 from .stats import replicate_std
 
-__all__ = ["fit_eq4_series", "fit_lc"]
+__all__ = ["fit_eq4_series", "fit_lc", "CHI2_NOTE"]
 
 #: Lower bounds of (ln xi, ln T0).
 _EQ4_LO = np.log([1e-3, 1e-6])
 LS = "lattice spacings"
+#: Attribute of every file with Eq. (4) goodness-of-fit numbers ({} = the point errors).
+CHI2_NOTE = (
+    "red_chi2 = chi^2 / n_dof, n_dof = points - 2, weights 1/({}^2 + (1e-3 ell)^2); "
+    "approximate: the errors at different times come from the same realisations and "
+    "bootstrap resamples and are correlated"
+)
 _MODEL_NOTE = "T0 at its lower bound where status says so"
 
 
@@ -116,11 +128,13 @@ def fit_eq4_series(
 
     Returns a dict with ``xi``, ``T0`` (NaN unless status is 'ok'), ``T0_fit`` (the T0 of
     the curve, also at its lower bound), ``xi_err``, ``T0_err``, ``status``, ``n_points``,
-    ``xi_boot`` (B) and, when errors were computed, ``err_method``.
+    ``red_chi2``, ``n_dof`` (goodness of fit, see the module docstring), ``xi_boot`` (B)
+    and, when errors were computed, ``err_method``.
     """
     sel = (times >= fit_t_min) & np.isfinite(ell) & (times > 0)
     out = {"xi": np.nan, "T0": np.nan, "xi_err": np.nan, "T0_err": np.nan, "T0_fit": np.nan}
     out["n_points"] = int(sel.sum())
+    out["red_chi2"], out["n_dof"] = np.nan, 0
     out["xi_boot"] = np.full(0 if boot is None else boot.shape[0], np.nan)
     if sel.sum() < min_points:
         out["status"] = f"too few points: {int(sel.sum())} finite values at t >= {fit_t_min:g}"
@@ -138,6 +152,9 @@ def fit_eq4_series(
     t0_used = T0 if not status.startswith("ok; T0 at lower") else np.exp(_EQ4_LO[1])
     out["xi"], out["T0_fit"] = xi, t0_used
     out["T0"] = T0 if status == "ok" else np.nan
+    out["n_dof"] = int(t.size - 2)
+    if np.any(e > 0) and t.size > 2:
+        out["red_chi2"] = float(2 * cost / (t.size - 2))
     if boot is not None and boot.shape[0] > 0:
         p_start = [np.log([xi, t0_used])]
         _bootstrap_eq4(out, t, sel, sig, boot, xi_max, p_start, min_points)
@@ -167,8 +184,8 @@ def fit_lc(nc_fit: xr.Dataset, fit_t_min: float = 1.0, L: int | None = None) -> 
     -------
     xarray.Dataset
         dims (U, time): ``xi_c``, ``xi_c_err``, ``T0``, ``T0_err``, ``status``,
-        ``n_points``, ``xi_c_exceeds_L`` (int8), ``ell_c_model(U, time)``; attrs ``L``,
-        ``fit_t_min``.
+        ``n_points``, ``red_chi2``, ``n_dof`` (goodness of fit), ``xi_c_exceeds_L``
+        (int8), ``ell_c_model(U, time)``; attrs ``L``, ``fit_t_min``.
     """
     if L is None:
         L = int(nc_fit.attrs.get("L", nc_fit.sizes.get("x_cg", 0) + 2))
@@ -187,6 +204,8 @@ def fit_lc(nc_fit: xr.Dataset, fit_t_min: float = 1.0, L: int | None = None) -> 
         "T0_err": variable(u, res["T0_err"], "hopping times", "uncertainty of T0"),
         "status": variable(u, status.astype(str), "none", "Eq. (4) fit status"),
         "n_points": variable(u, n_points, "1", "times in the Eq. (4) fit"),
+        "red_chi2": variable(u, res["red_chi2"], "1", "reduced chi^2 of the Eq. (4) fit"),
+        "n_dof": variable(u, res["n_dof"].astype(np.int32), "1", "degrees of freedom"),
         "xi_c_exceeds_L": variable(u, exceeds, "1", "1 if xi_c > L (not localised in L)"),
         "ell_c_model": variable(
             ("U", "time"), model, LS, "Eq. (4) at the fitted xi_c, T0", note=_MODEL_NOTE
@@ -209,6 +228,7 @@ def fit_lc(nc_fit: xr.Dataset, fit_t_min: float = 1.0, L: int | None = None) -> 
             "(1e-3 ell_c)^2); xi in [1e-3, 1e4 L], T0 in [1e-6, 1e6]"
         ),
         L=int(L),
+        red_chi2_note=CHI2_NOTE.format("ell_c_err"),
         error="; ".join(sorted(methods)) if methods else "none",
         fit_t_min=fit_t_min,
         fit_window=f"t >= {fit_t_min:g}, times with a finite ell_c",
@@ -220,7 +240,8 @@ def fit_lc(nc_fit: xr.Dataset, fit_t_min: float = 1.0, L: int | None = None) -> 
 def _fit_lc_per_u(nc_fit: xr.Dataset, times: np.ndarray, fit_t_min: float, L: int):
     """:func:`fit_eq4_series` of ell_c(t) for every U: (results, status, n_points, methods)."""
     nU = nc_fit.U.size
-    res = {k: np.full(nU, np.nan) for k in ("xi", "xi_err", "T0", "T0_err", "T0_fit")}
+    keys = ("xi", "xi_err", "T0", "T0_err", "T0_fit", "red_chi2", "n_dof")
+    res = {k: np.full(nU, np.nan) for k in keys}
     status = str_array(nU)
     n_points = np.zeros(nU, dtype=np.int32)
     methods = set()

@@ -1,8 +1,11 @@
 """Fig. 4: entanglement spreading (largest U, paper U = 12; largest L).
 
 (a) S(i, t) vs log t for several cuts i at distances 0, ~L/8, ~L/4, ~3L/8 from the centre,
-with the phenomenological Eq. (5) dashed and the Anderson (U = 0) entropy of the central
-cut dotted grey. (b) S vs |i - L/2| at several times (colour = time), Eq. (5) dashed.
+with the phenomenological Eq. (5) dashed and, dotted grey, the Anderson insulator's
+entropy at the central cut: the d-bosons alone, S_AI_t = S(U = 0) - H2(p_c^left) (the
+U = 0 runs' full entropy also holds the free c-boson's H2, which is not part of S_AI; see
+:mod:`mblbath.analysis.anderson_entropy`). (b) S vs |i - L/2| at several times (colour =
+time), Eq. (5) dashed.
 
 Cut positions: the cut of bond b (between sites b-1 and b) sits at i = b - 1/2, so its
 distance from the c-boson's initial site c_site (= L/2) is x = b - 1/2 - c_site, a
@@ -10,8 +13,9 @@ half-integer. In (b) the profile is symmetrised: the value at |x| is the mean of
 cuts at +-x, which carry the same physics up to the small asymmetry of the density wave;
 their errors are combined in quadrature.
 
-Data: ``ent_fit`` (S_mean, S_err, S_model); without it S is averaged from ``agg`` and
-Eq. (5) is not drawn. Bands: standard error over disorder realisations.
+Data: ``ent_fit`` (S_mean, S_err, S_model, S_AI_t); without it S is averaged from ``agg``
+and Eq. (5) is not drawn; S_AI_t from ``agg`` when ``ent_fit`` lacks it. Bands: standard
+error over disorder realisations.
 """
 
 from __future__ import annotations
@@ -20,11 +24,47 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..analysis.bundle import Bundle, largest_u, nearest_index, sel_u, status_strings, var
+from ..analysis.anderson_entropy import anderson_entropy
+from ..analysis.bundle import (
+    Bundle,
+    largest_u,
+    nearest_index,
+    seed_valid,
+    sel_u,
+    status_strings,
+    var,
+)
+from ..analysis.stats import mean_sem_xr
 from ..analysis.tables import c_site_of, cut_x, cuts, entropy_tables, pick_times, symmetrise
 from . import style
 
-__all__ = ["plot"]
+__all__ = ["plot", "anderson_curve"]
+
+#: Legend label of the reference curve.
+AI_LABEL = "Anderson insulator ($U=0$, d only)"
+
+
+def anderson_curve(b: Bundle, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(time, bond, S_AI_t)``: the d-only entropy of the U = 0 runs; None without them.
+
+    From ``ent_fit`` (``S_AI_t``) when it holds finite values, else the disorder mean of
+    S - H2(p_c^left) of the U = 0 runs in ``agg``.
+    """
+    ent = b.ent_fit.get(L)
+    ref = var(ent, "S_AI_t")
+    if ref is not None and np.any(np.isfinite(ref.values)):
+        ref = ref.transpose("time", "bond")
+        return ref["time"].values, ref["bond"].values, ref.values.astype(float)
+    agg = b.agg.get(L)
+    if agg is None or var(agg, "S") is None or var(agg, "n_c") is None:
+        return None
+    Sd = anderson_entropy(agg)
+    if Sd is None:
+        return None
+    valid = seed_valid(agg, b.exclude_unconverged)
+    v = sel_u(valid, 0.0) if valid is not None else None
+    m = mean_sem_xr(Sd, "seed", v)[0].transpose("time", "bond")
+    return m["time"].values, m["bond"].values, m.values.astype(float)
 
 
 def _panel_a(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
@@ -42,15 +82,15 @@ def _panel_a(ax: Axes, b: Bundle, L: int | None, U: float | None) -> None:
         style.band(ax, t[m], S[m, j], E[m, j], col)
         if M is not None:
             ax.plot(t[m], M[m, j], color=col, ls="--", lw=0.9)
-    ref = entropy_tables(b, L, 0.0)
+    ref = anderson_curve(b, L)
     handles, _ = ax.get_legend_handles_labels()
     if M is not None:
         handles.append(style.dashed_handle("Eq. (5)", "0.3"))
     if ref is not None:
-        t0, bond0, S0 = ref[0], ref[1], ref[2]
+        t0, bond0, S0 = ref
         j0 = int(np.argmin(np.abs(bond0 - bond[cuts(x, L)[0]])))
         (h,) = ax.plot(
-            t0[t0 > 0], S0[t0 > 0, j0], color=style.U0_COLOR, ls=":", lw=1.0, label=r"$U=0$, centre"
+            t0[t0 > 0], S0[t0 > 0, j0], color=style.U0_COLOR, ls=":", lw=1.0, label=AI_LABEL
         )
         handles.append(h)
     ax.set_xscale("log")
