@@ -490,8 +490,10 @@ def make_ent_fit(sc: Scenario, agg: xr.Dataset, nan_fits: bool = False) -> xr.Da
     S0 = S[i0] if has0 else np.full(S.shape[1:], np.nan)
     dS, dS_err, _ = mean_sem(S - S0[None])
     late = t >= 1.0
-    s_ai_t, s_ai_t_err = mean[i0], err[i0]
-    s_ai = np.nanmean(s_ai_t[late], axis=0)
+    # Without U = 0 there is no Anderson reference: NaN, as the real fit writes it.
+    s_ai_t = mean[i0] if has0 else np.full(mean.shape[1:], np.nan)
+    s_ai_t_err = err[i0] if has0 else np.full(mean.shape[1:], np.nan)
+    s_ai = np.nanmean(s_ai_t[late], axis=0) if has0 else np.full(bond.size, np.nan)
     xi_s = np.array([_xi_S(sc, U) if U > 0 else np.nan for U in Us])
     model = S_AI_true(L, t)[None] + np.array(
         [dS_true(sc, L, U, t, bond - 0.5 - c_site) for U in Us]
