@@ -39,7 +39,10 @@ def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Pa
             n_real=cr["n_real"],
             seed=cfg["master_seed"],
             td=cfg["model"]["td"],
+            tc=cfg["model"]["tc"],
             d_residue=cfg["model"]["d_residue"],
+            x_small=cr["x_small"],
+            n_real_small=cr["n_real_small"],
         )
     elif what == "lc":
         nc = _need(nc_fit, "--nc-fit", what)
