@@ -107,7 +107,13 @@ from .criterion_dataset import conventions, criterion_dataset
 from .criterion_limit import SMALL_L, extrapolate, small_u_data, threshold
 from .long_chain import band_xi_pieces, jackknife_error
 
-__all__ = ["compute_criterion", "effective_disorder", "find_crossing", "X_SMALL"]
+__all__ = [
+    "compute_criterion",
+    "disorder_draws",
+    "effective_disorder",
+    "find_crossing",
+    "X_SMALL",
+]
 
 #: Default small-U grid, as effective box half-widths x = U W̃ (see mblbath.criterion_limit).
 X_SMALL = (0.18, 0.25, 0.36, 0.51, 0.72)
@@ -278,9 +284,7 @@ def compute_criterion(
     x = np.sort(np.asarray(x_small, dtype=float))
     if edge is None:
         edge = L // 20
-    u = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(n_real, L))
-    small_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-    u_small = small_rng.uniform(-1.0, 1.0, size=(n_real_small, SMALL_L))
+    u, u_small = disorder_draws(seed, n_real, L, n_real_small)
     occupied = np.arange(L) % period == d_residue
     geo = {"td": td, "tc": tc, "period": period, "d_residue": d_residue}
     sp = _single_particle(W, U, u, occupied, geo, edge, energy, n_energy)
@@ -305,6 +309,20 @@ def compute_criterion(
         "runtime_seconds": float(time.perf_counter() - t_start),
     }
     return ds
+
+
+def disorder_draws(
+    seed: int, n_real: int, L: int, n_real_small: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The draws u in [-1, 1] (ε = W u) of the criterion, the same for every W.
+
+    Returns ``(u, u_small)``: shape (n_real, L) from ``default_rng(seed)`` (W̃, ξ_d, ξ_c
+    per U), and (n_real_small, SMALL_L) from ``SeedSequence(seed, spawn_key=(1,))`` (the
+    small-U chain of the U → 0 limit).
+    """
+    u = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(n_real, L))
+    small_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    return u, small_rng.uniform(-1.0, 1.0, size=(n_real_small, SMALL_L))
 
 
 def _grids(W_grid, U_grid, nu_d: float, d_residue: int) -> tuple[np.ndarray, np.ndarray, int]:

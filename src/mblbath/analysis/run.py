@@ -1,8 +1,8 @@
 """Glue between the validated config and the analysis functions (one call per fit rule).
 
 Each fit reads its inputs, calls the tested function of :mod:`mblbath.analysis` or
-:mod:`mblbath.criterion` with the config's analysis settings, stamps provenance and writes
-one netCDF file atomically.
+:mod:`mblbath.criterion` (or :mod:`.choices`) with the config's settings, stamps
+provenance and writes one netCDF file atomically.
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ def _need(path: Path | None, flag: str, what: str) -> xr.Dataset:
 
 
 def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Path) -> Path:
-    """Compute fit ``what`` (nc, lc, ld, entanglement, criterion) and write it to ``out``."""
+    """Compute fit ``what`` (nc, lc, ld, entanglement, criterion, choices); write it to ``out``."""
     from .. import criterion
     from . import ell_d, entanglement, profile, saturation
 
     an = cfg["analysis"]
-    if what == "criterion":
+    if what == "choices":
+        from .choices import measure_choices
+
+        ds = measure_choices(cfg)
+    elif what == "criterion":
         cr = cfg["criterion"]
         ds = criterion.compute_criterion(
             W_grid=np.linspace(cr["W_min"], cr["W_max"], cr["n_W"]),
