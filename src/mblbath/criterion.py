@@ -269,14 +269,9 @@ def compute_criterion(
     Returns
     -------
     xarray.Dataset
-        dims (W, U, x_small, residue): ``W_tilde(W)``, ``W_tilde_err(W)``,
-        ``W_tilde_U(W, U)``, ``xi_d(W)``, ``xi_d_err(W)``, ``xi_c(W, U)``,
-        ``xi_c_err(W, U)``, ``xi_c0(W, U)``, ``xi_c0_limit(W)``, ``xi_c0_limit_err(W)``,
-        ``xi_c0_limit_chi2_red(W)``, ``xi_c0_limit_grid_shift(W)``, ``U_small(W, x_small)``,
-        ``xi_c0_small(W, x_small)``, ``xi_c0_small_err(W, x_small)``, ``W_tilde_small(W)``,
-        ``lhs(W, U)``, ``rhs(W, U)``, ``rhs_perU(W, U)``, ``stable(W, U)`` (int8),
-        ``U_c(W)``, ``U_c_err(W)``, ``U_c_status(W)``, ``U_c_perU(W)``,
-        ``U_c_perU_status(W)``, ``nd_class_mean(W, residue)``; attrs with all
+        dims (W, U, x_small, residue); the variables of
+        :data:`mblbath.criterion_dataset.VARIABLES` (among them ``U_c``, ``U_c_err``,
+        ``U_c_status`` from the limit ``xi_c0_limit``, and ``U_c_perU``); attrs with all
         conventions, ``W_tilde_argmax`` and the runtime.
     """
     t_start = time.perf_counter()
@@ -294,16 +289,12 @@ def compute_criterion(
     i_max = int(np.nanargmax(sp["W_tilde"]))
     ds.attrs = {
         **conventions(energy, x, n_real_small),
-        "L": int(L),
-        "n_real": int(n_real),
-        "seed": int(seed),
+        **{k: int(v) for k, v in (("L", L), ("n_real", n_real), ("seed", seed))},
         "td": float(td),
         "tc": float(tc),
         "nu_d": float(1.0 / period),
-        "d_residue": int(d_residue),
-        "edge": int(edge),
-        "n_energy": int(n_energy),
-        "n_real_small": int(n_real_small),
+        **{k: int(v) for k, v in (("d_residue", d_residue), ("edge", edge))},
+        **{k: int(v) for k, v in (("n_energy", n_energy), ("n_real_small", n_real_small))},
         "W_tilde_argmax": float(W[i_max]),
         "W_tilde_max": float(sp["W_tilde"][i_max]),
         "runtime_seconds": float(time.perf_counter() - t_start),

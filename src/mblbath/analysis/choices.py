@@ -189,111 +189,108 @@ def _variant_ds(name: str, variants, data: dict) -> xr.Dataset:
     return ds
 
 
-def _measure_criterion_choices(cfg: dict) -> dict[str, tuple[xr.Dataset, dict[str, str]]]:
-    """W_tilde, xi_kind and energy: U_c(W = model.W) of Eq. (2) with each variant."""
+#: What is open, what we do and the alternative, for the choices measured from Eq. (2).
+_CRITERION_TEXTS = {
+    "W_tilde": {
+        "description": (
+            "W_tilde, the effective disorder the c-boson sees: the paper takes it from the "
+            "spread of U <n_d>_inf without saying whether the period-3 part (the memory of "
+            "the density wave) counts."
+        ),
+        "default": "random part only (deviations from the residue-class means)",
+        "alternative": "full spread, the period-3 part included",
+    },
+    "xi_kind": {
+        "description": (
+            "Localisation lengths as decay lengths of the amplitude |psi| ~ e^{-r/xi} or of "
+            "the intensity |psi|^2 ~ e^{-r/xi} (a factor 2 in xi_c^0 and in xi_d)."
+        ),
+        "default": "amplitude (transfer-matrix Lyapunov exponent, xi = 1/gamma)",
+        "alternative": "intensity: xi_c^0 and xi_d halved, the right side of Eq. (2) / 4",
+    },
+    "energy": {
+        "description": (
+            "Energy of the localisation lengths: the paper does not say which single-"
+            "particle energies xi_c and xi_d refer to."
+        ),
+        "default": "DOS-weighted average of xi(E) over the band",
+        "alternative": (
+            "xi at the band centre (E = 0; c-boson: the same offset from the mean potential)"
+        ),
+    },
+}
+
+
+def _criterion_numbers(cfg: dict) -> dict[str, float]:
+    """W̃ (both kinds), ξ_d, ξ_c^0 and U_c(W = model.W) for every variant, with errors."""
     m, cr, seed = cfg["model"], cfg["criterion"], cfg["master_seed"]
     W0 = float(m["W"])
-    kw = {
-        "L": cr["L"],
-        "n_real": cr["n_real"],
-        "seed": seed,
-        "td": m["td"],
-        "tc": m["tc"],
-        "d_residue": m["d_residue"],
-        "x_small": cr["x_small"],
-        "n_real_small": cr["n_real_small"],
-    }
+    kw = {"L": cr["L"], "n_real": cr["n_real"], "seed": seed, "td": m["td"], "tc": m["tc"]}
+    kw.update(d_residue=m["d_residue"], x_small=cr["x_small"], n_real_small=cr["n_real_small"])
     base = crit.compute_criterion([W0], [1.0], **kw).isel(W=0)
     e0 = crit.compute_criterion([W0], [1.0], energy=0.0, **kw).isel(W=0)
-    g = {k: float(base[k]) for k in ("W_tilde", "W_tilde_err", "xi_d", "xi_d_err")}
-    g.update({k: float(base[k]) for k in ("xi_c0_limit", "xi_c0_limit_err", "U_c", "U_c_err")})
+    keys = ("W_tilde", "W_tilde_err", "xi_d", "xi_d_err", "xi_c0_limit", "xi_c0_limit_err")
+    g = {k: float(base[k]) for k in (*keys, "U_c", "U_c_err")}
+    g.update({f"E0_{k}": float(e0[k]) for k in (*keys, "U_c", "U_c_err")})
     rhs = _F * g["xi_c0_limit"] * g["xi_d"]
     rhs_err = rhs * np.hypot(g["xi_c0_limit_err"] / g["xi_c0_limit"], g["xi_d_err"] / g["xi_d"])
     u, _ = crit.disorder_draws(seed, cr["n_real"], cr["L"], 0)
     nd = diagonal_ensemble_density(W0 * u, m["td"], np.arange(cr["L"]) % 3 == m["d_residue"])
-    wt_full, wt_full_err = crit.effective_disorder(nd, 3, int(base.attrs["edge"]), part="full")
-    uc_full = _uc_propagated(W0, wt_full, wt_full_err, rhs, rhs_err)
-    uc_int = _uc_propagated(W0, g["W_tilde"], g["W_tilde_err"], rhs / 4, rhs_err / 4)
-    uc_e0 = (float(e0["U_c"]), float(e0["U_c_err"]))
-    uc0 = (g["U_c"], g["U_c_err"])
-    at = f"U_c(W = {W0:g})"
-    out = {}
-    out["W_tilde"] = (
-        _variant_ds(
-            "W_tilde",
+    wt, wt_err = crit.effective_disorder(nd, 3, int(base.attrs["edge"]), part="full")
+    g["full_W_tilde"], g["full_W_tilde_err"] = wt, wt_err
+    g["full_U_c"], g["full_U_c_err"] = _uc_propagated(W0, wt, wt_err, rhs, rhs_err)
+    g["int_U_c"], g["int_U_c_err"] = _uc_propagated(
+        W0, g["W_tilde"], g["W_tilde_err"], rhs / 4, rhs_err / 4
+    )
+    return g
+
+
+def _measure_criterion_choices(cfg: dict) -> dict[str, tuple[xr.Dataset, dict[str, str]]]:
+    """W_tilde, xi_kind and energy: U_c(W = model.W) of Eq. (2) with each variant."""
+    g = _criterion_numbers(cfg)
+    at = f"U_c(W = {float(cfg['model']['W']):g})"
+
+    def uc(prefix: str) -> dict:
+        return {
+            "U_c": ([g["U_c"], g[f"{prefix}U_c"]], "hopping", at),
+            "U_c_err": ([g["U_c_err"], g[f"{prefix}U_c_err"]], "hopping", f"error of {at}"),
+        }
+
+    def pm(key: str) -> str:
+        return _pm0(g[key], g[f"{key}_err"])
+
+    xi0 = "hopping^2 lattice spacings"
+    parts = {
+        "W_tilde": (
             ["random", "full"],
             {
-                "value": ([g["W_tilde"], wt_full], "1", "W_tilde at W = model.W"),
-                "value_err": ([g["W_tilde_err"], wt_full_err], "1", "jackknife error"),
-                "U_c": ([uc0[0], uc_full[0]], "hopping", at),
-                "U_c_err": ([uc0[1], uc_full[1]], "hopping", f"error of {at}"),
+                "value": ([g["W_tilde"], g["full_W_tilde"]], "1", "W_tilde at W = model.W"),
+                "value_err": ([g["W_tilde_err"], g["full_W_tilde_err"]], "1", "its error"),
+                **uc("full_"),
             },
+            f"W_tilde = {pm('W_tilde')} vs {pm('full_W_tilde')}; "
+            f"{at} = {pm('U_c')} vs {pm('full_U_c')}",
         ),
-        {
-            "description": (
-                "W_tilde, the effective disorder the c-boson sees: the paper takes it from "
-                "the spread of U <n_d>_inf without saying whether the period-3 part (the "
-                "memory of the density wave) counts."
-            ),
-            "default": "random part only (deviations from the residue-class means)",
-            "alternative": "full spread, the period-3 part included",
-            "effect": (
-                f"W_tilde = {_pm0(g['W_tilde'], g['W_tilde_err'])} vs "
-                f"{_pm0(wt_full, wt_full_err)}; {at} = {_pm0(*uc0)} vs {_pm0(*uc_full)}"
-            ),
-        },
-    )
-    out["xi_kind"] = (
-        _variant_ds(
-            "xi_kind",
+        "xi_kind": (
             ["amplitude", "intensity"],
-            {
-                "U_c": ([uc0[0], uc_int[0]], "hopping", at),
-                "U_c_err": ([uc0[1], uc_int[1]], "hopping", f"error of {at}"),
-            },
+            uc("int_"),
+            f"{at} = {pm('U_c')} vs {pm('int_U_c')}",
         ),
-        {
-            "description": (
-                "Localisation lengths as decay lengths of the amplitude |psi| ~ e^{-r/xi} "
-                "or of the intensity |psi|^2 ~ e^{-r/xi} (a factor 2 in xi_c^0 and in xi_d)."
-            ),
-            "default": "amplitude (transfer-matrix Lyapunov exponent, xi = 1/gamma)",
-            "alternative": "intensity: xi_c^0 and xi_d halved, the right side of Eq. (2) / 4",
-            "effect": f"{at} = {_pm0(*uc0)} vs {_pm0(*uc_int)}",
-        },
-    )
-    out["energy"] = (
-        _variant_ds(
-            "energy",
+        "energy": (
             ["band", "E0"],
             {
-                "U_c": ([uc0[0], uc_e0[0]], "hopping", at),
-                "U_c_err": ([uc0[1], uc_e0[1]], "hopping", f"error of {at}"),
-                "xi_c0_limit": (
-                    [g["xi_c0_limit"], float(e0["xi_c0_limit"])],
-                    "hopping^2 lattice spacings",
-                    "xi_c^0",
-                ),
-                "xi_d": ([g["xi_d"], float(e0["xi_d"])], "lattice spacings", "xi_d"),
+                **uc("E0_"),
+                "xi_c0_limit": ([g["xi_c0_limit"], g["E0_xi_c0_limit"]], xi0, "xi_c^0"),
+                "xi_d": ([g["xi_d"], g["E0_xi_d"]], "lattice spacings", "xi_d"),
             },
+            f"xi_c^0 = {pm('xi_c0_limit')} vs {pm('E0_xi_c0_limit')}, xi_d = "
+            f"{g['xi_d']:.3f} vs {g['E0_xi_d']:.3f}; {at} = {pm('U_c')} vs {pm('E0_U_c')}",
         ),
-        {
-            "description": (
-                "Energy of the localisation lengths: the paper does not say which single-"
-                "particle energies xi_c and xi_d refer to."
-            ),
-            "default": "DOS-weighted average of xi(E) over the band",
-            "alternative": (
-                "xi at the band centre (E = 0; c-boson: the same offset from the mean potential)"
-            ),
-            "effect": (
-                f"xi_c^0 = {_pm0(g['xi_c0_limit'], g['xi_c0_limit_err'])} vs "
-                f"{_pm0(float(e0['xi_c0_limit']), float(e0['xi_c0_limit_err']))}, xi_d = "
-                f"{g['xi_d']:.3f} vs {float(e0['xi_d']):.3f}; {at} = {_pm0(*uc0)} vs {_pm0(*uc_e0)}"
-            ),
-        },
-    )
-    return out
+    }
+    return {
+        name: (_variant_ds(name, variants, data), {**_CRITERION_TEXTS[name], "effect": effect})
+        for name, (variants, data, effect) in parts.items()
+    }
 
 
 def _pm0(value: float, err: float) -> str:

@@ -110,26 +110,7 @@ def _panel_b(ax: Axes, b: Bundle, W0: float) -> None:
         Patch(fc=_STABLE, ec="0.5", lw=0.4, label="stable (localised)"),
         Patch(fc=_UNSTABLE, ec="0.5", lw=0.4, label="unstable"),
     ]
-    uc = var(crit, "U_c")
-    if uc is not None and np.any(np.isfinite(uc.values)):
-        limit = var(crit, "xi_c0_limit") is not None
-        label = r"$U_c(W)$, $\xi_c^0=\lim_{U\to0}U^2\xi_c$" if limit else r"$U_c(W)$"
-        (h,) = ax.plot(W, uc.values, color="k", lw=1.2, label=label)
-        handles.append(h)
-        err = var(crit, "U_c_err")
-        if err is not None:
-            style.band(ax, W, uc.values, err.values, "k", alpha=0.25)
-    per_u = var(crit, "U_c_perU")
-    if per_u is not None and np.any(np.isfinite(per_u.values)):
-        (h,) = ax.plot(
-            W,
-            per_u.values,
-            color="k",
-            lw=0.9,
-            ls="--",
-            label=r"$U_c$ per $U$ ($U^2\xi_c$ at each $U$)",
-        )
-        handles.append(h)
+    uc = _boundaries(ax, crit, W, handles)
     Us = [float(u) for u in cfg_get(b.cfg, "sweep", "U", default=[]) if float(u) > 0]
     if Us:
         (h,) = ax.plot(
@@ -169,6 +150,31 @@ def _panel_b(ax: Axes, b: Bundle, W0: float) -> None:
     )
     if uc is None or not np.any(np.isfinite(uc.values)):
         style.note(ax, "U_c(W) not available", where="bottom", make_room=False)
+
+
+def _boundaries(ax: Axes, crit, W: np.ndarray, handles: list):
+    """U_c(W) from the U -> 0 limit (solid, error band) and per U (dashed); returns U_c."""
+    uc = var(crit, "U_c")
+    if uc is not None and np.any(np.isfinite(uc.values)):
+        limit = var(crit, "xi_c0_limit") is not None
+        label = r"$U_c(W)$, $\xi_c^0=\lim_{U\to0}U^2\xi_c$" if limit else r"$U_c(W)$"
+        (h,) = ax.plot(W, uc.values, color="k", lw=1.2, label=label)
+        handles.append(h)
+        err = var(crit, "U_c_err")
+        if err is not None:
+            style.band(ax, W, uc.values, err.values, "k", alpha=0.25)
+    per_u = var(crit, "U_c_perU")
+    if per_u is not None and np.any(np.isfinite(per_u.values)):
+        (h,) = ax.plot(
+            W,
+            per_u.values,
+            color="k",
+            lw=0.9,
+            ls="--",
+            label=r"$U_c$ per $U$ ($U^2\xi_c$ at each $U$)",
+        )
+        handles.append(h)
+    return uc
 
 
 def _panel_c(ax: Axes, b: Bundle, W0: float) -> None:
