@@ -195,3 +195,13 @@ def test_random_part_removes_the_class_means():
     assert dn.shape == (4, 50)
     np.testing.assert_allclose(m, [0.1, 0.7, 0.1], atol=0.01)
     assert abs(dn.mean()) < 1e-12 and np.abs(dn).max() <= 0.05 + 0.01
+
+
+def test_one_realisation_gives_values_without_errors():
+    """n_real = 1: one jackknife group, so every error is NaN, and nothing warns."""
+    ds = compute_criterion(
+        [6.5], [2.0, 12.0], L=90, n_real=1, seed=1, n_real_small=30, x_small=[0.2, 0.4, 0.7]
+    ).isel(W=0)
+    assert np.isfinite(float(ds.xi_c0_limit)) and np.isfinite(float(ds.U_c))
+    for name in ("W_tilde_err", "xi_d_err", "xi_c0_limit_err", "U_c_err"):
+        assert np.isnan(float(ds[name])), name

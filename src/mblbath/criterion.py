@@ -176,8 +176,10 @@ def _w_tilde_jk(nd: np.ndarray, period: int, edge: int, part: str = "random"):
         return float(np.sqrt(3.0 * np.mean(dev * dev)))
 
     allr = np.ones(n_real, dtype=bool)
+    if n_real < 2:
+        return wt(allr), np.full(1, np.nan)
     jk = np.array([wt(allr & (np.arange(n_real) != r)) for r in range(n_real)])
-    return wt(allr), (jk if n_real > 1 else np.full(1, np.nan))
+    return wt(allr), jk
 
 
 def find_crossing(u: np.ndarray, f: np.ndarray) -> tuple[float, str]:

@@ -94,7 +94,7 @@ def band_xi_pieces(
     xi : ndarray, shape (batch,)
         ξ of the whole chain (``inf`` where γ(E) <= 0 at a fixed energy).
     xi_jk : ndarray, shape (n_groups, batch)
-        The same without group g (use :func:`jackknife_error`).
+        The same without group g (use :func:`jackknife_error`); NaN for one group.
     """
     v = np.atleast_2d(np.asarray(potential, dtype=float))
     if n_pieces % n_groups:
@@ -115,6 +115,11 @@ def band_xi_pieces(
     n_tot = ell * n_pieces
     g_len = n_tot // n_groups
     tot_log, tot_cnt = g_log.sum(axis=1), g_cnt.sum(axis=1)
+    if n_groups == 1:  # nothing to leave out: the replicas are undefined
+        xi = _dos_average(tot_log, tot_cnt, n_tot) if energy == "band" else None
+        if xi is None:
+            xi = _inverse(tot_log[:, 0] / n_tot)
+        return xi, np.full((1, v.shape[0]), np.nan)
     if energy == "band":
         xi = _dos_average(tot_log, tot_cnt, n_tot)
         jk = [
