@@ -10,6 +10,7 @@
 #   results/aggregate/{numerics}/L{L}.nc           dims (U, seed, time, site[, site2])
 #   results/fits/{numerics}/L{L}/{quantity}.nc     nc_profile, xi_c, ell_d, entanglement
 #   results/fits/criterion.nc                      Eq. (2) on single-particle data
+#   results/fits/choices.nc                        the choices the paper leaves open
 #   results/figures/{name}.{pdf,png}               fig1..fig4, criterion, validation
 #   results/report/claims.md                       each claim: paper vs measured
 # Logs mirror results under logs/<rule>/..., benchmarks under benchmarks/<rule>/...

@@ -116,3 +116,31 @@ def test_band_gamma_is_dos_weighted_average():
     # batch axes
     v = np.stack([eps, eps[::-1]])[None]
     assert band_gamma(v, 1.0, 64).shape == (1, 2)
+
+
+def test_riccati_block_products_and_warm_up():
+    """The fast recursion (one log per block of pivots) equals the site-by-site clamped
+    one; a warm-up of k sites counts only the last L - k sites, entered with the ratio the
+    first k leave; an exactly zero pivot falls back to the clamped recursion."""
+    from mblbath.anderson import _riccati_clamped
+
+    rng = np.random.default_rng(6)
+    v = rng.uniform(-2, 2, (3, 1001))
+    e = np.linspace(-3, 3, 7)[None, :]
+    fast, n_fast = _riccati(v, 1.3, e, 5)
+    slow, n_slow = _riccati_clamped(v, 1.3, e, 5)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(n_fast, n_slow)
+    # warm-up: the sums over sites k..L-1 of the full run
+    k = 300
+    warm, n_warm = _riccati(v, 1.3, e, 1, skip=k)
+    both, n_both = _riccati(v, 1.3, e, 2 * 0 + 1)
+    d = v[..., 0:1] - e
+    head = np.log(np.abs(d)) - np.log(1.3)
+    for i in range(1, k):
+        d = (v[..., i : i + 1] - e) - 1.3**2 / d
+        head = head + np.log(np.abs(d)) - np.log(1.3)
+    np.testing.assert_allclose(warm, both - head, rtol=1e-10, atol=1e-8)
+    # exactly zero pivot at site 0 (E = V_0): finite sums from the clamped recursion
+    z, _ = _riccati(np.zeros((1, 6)), 1.0, np.array([[0.0]]))
+    assert np.isfinite(z).all()

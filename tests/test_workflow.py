@@ -124,7 +124,7 @@ def test_rules_receive_the_keys_the_schema_gives_them():
             assert f" {mc.rule_flags(cfg, rule, L)} --" in command, rule
             seen.add(rule)
     assert {"tebd", "exact", "fit_nc", "fit_lc", "fit_ld", "fit_entanglement"} <= seen
-    assert {"criterion", "figure_fig2", "figure_criterion", "claims"} <= seen
+    assert {"criterion", "choices", "figure_fig2", "figure_criterion", "claims"} <= seen
 
 
 @pytest.mark.parametrize(
@@ -213,10 +213,11 @@ def test_smoke_run_and_incremental_reruns(workdir):
     # fig4 and the claims read the entanglement fits; nothing else is planned
     assert set(counts) <= {"fit_entanglement", "figure_fig2", "figure_fig4", "claims", "all"}
 
-    # A key of the criterion only: the criterion, its figure and the claims.
+    # A key of the criterion only: the criterion, its figure, the choices (whose U_c
+    # variants use the criterion's chains) and the claims.
     crit = write_config(workdir, "n_real", criterion__n_real=cfg["criterion"]["n_real"] + 1)
     counts = job_counts(snakemake("-n", *RERUN, "--configfile", str(crit), cwd=workdir).stdout)
-    assert set(counts) == {"criterion", "figure_criterion", "claims", "all"}, counts
+    assert set(counts) == {"criterion", "choices", "figure_criterion", "claims", "all"}, counts
 
 
 @pytest.mark.slow

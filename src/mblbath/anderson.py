@@ -169,8 +169,20 @@ def band_edges(potential: np.ndarray, t: float = 1.0) -> tuple[float, float]:
     return float(v.min() - 2 * abs(t)), float(v.max() + 2 * abs(t))
 
 
+#: Sites per product block in :func:`_riccati`: the pivots are multiplied over this many
+#: sites before one logarithm is taken. Consecutive pivots obey d_i d_{i+1} =
+#: (V_i - E) d_i - t^2, so a tiny pivot is followed by a large one and a block product can
+#: only under- or overflow if a pivot is within ~1e-290 of zero (then the clamped
+#: site-by-site recursion is used instead).
+_BLOCK = 8
+
+
 def _riccati(
-    potential: np.ndarray, t: float, energies: np.ndarray, n_segments: int = 1
+    potential: np.ndarray,
+    t: float,
+    energies: np.ndarray,
+    n_segments: int = 1,
+    skip: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the ratio recursion for many chains and energies at once (vectorised).
 
@@ -178,24 +190,68 @@ def _riccati(
     ``(*batch, 1)``. Returns ``(sum_i ln|r_i|, number of negative pivots)``, both of the
     broadcast shape; the second is N(E), the number of eigenvalues below E. With
     ``n_segments > 1`` the first has an extra leading axis: the sums over each of
-    ``n_segments`` equal consecutive pieces of the chain (for jackknife / batch means).
+    ``n_segments`` consecutive pieces of the chain, piece s holding the sites
+    ``s L // n .. (s + 1) L // n - 1`` (for jackknife / batch means).
+    The first ``skip`` sites are run but not counted (a warm-up: the sums and counts are
+    those of the last ``L - skip`` sites, entered with the ratio the first ones leave).
+
+    The pivots are multiplied in blocks of :data:`_BLOCK` sites and one logarithm is taken
+    per block; if a pivot is exactly zero (probability zero) the sums are recomputed site
+    by site with pivots clamped to 1e-300 (:func:`_riccati_clamped`).
     """
     v = np.asarray(potential, dtype=float)
     e = np.asarray(energies, dtype=float)
+    L = v.shape[-1] - skip
+    if L < 1:
+        raise ValueError("no site left after the warm-up")
+    shape = np.broadcast_shapes(v.shape[:-1] + (1,), e.shape)
+    vt = np.ascontiguousarray(np.moveaxis(v, -1, 0))[..., None]  # (L + skip, *batch, 1)
+    t2 = float(t) * float(t)
+    seg_log = np.zeros((n_segments,) + shape)
+    count = np.zeros(shape, dtype=np.int64)
+    d, tmp, prod = np.empty(shape), np.empty(shape), np.ones(shape)
+    seg_len = np.diff(np.arange(n_segments + 1) * L // n_segments)
+    seg_of = np.repeat(np.arange(n_segments), seg_len)  # segment of each counted site
+    ends = set((np.cumsum(seg_len) - 1).tolist())
+    np.subtract(vt[0], e, out=d)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(L + skip):
+            if i > 0:
+                np.divide(t2, d, out=tmp)
+                np.subtract(vt[i], e, out=d)
+                d -= tmp
+            j = i - skip
+            if j < 0:
+                continue
+            prod *= d
+            count += d < 0
+            if j % _BLOCK == _BLOCK - 1 or j in ends:
+                seg_log[seg_of[j]] += np.log(np.abs(prod))
+                prod.fill(1.0)
+    if not np.all(np.isfinite(seg_log)):
+        return _riccati_clamped(v[..., skip:], t, e, n_segments)
+    seg_log -= (seg_len * np.log(abs(t))).reshape((n_segments,) + (1,) * len(shape))
+    return (seg_log[0] if n_segments == 1 else seg_log), count
+
+
+def _riccati_clamped(
+    v: np.ndarray, t: float, e: np.ndarray, n_segments: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_riccati` site by site, pivots with |d| < 1e-300 set to 1e-300 (no warm-up)."""
     L = v.shape[-1]
     shape = np.broadcast_shapes(v.shape[:-1] + (1,), e.shape)
     seg_log = np.zeros((n_segments,) + shape)
     count = np.zeros(shape, dtype=np.int64)
     t2 = float(t) * float(t)
+    seg_len = np.diff(np.arange(n_segments + 1) * L // n_segments)
+    seg_of = np.repeat(np.arange(n_segments), seg_len)
     d = np.broadcast_to(v[..., 0:1] - e, shape).copy()
     for i in range(L):
         if i > 0:
             d = (v[..., i : i + 1] - e) - t2 / d
-        # exact zeros have probability zero; keep the recursion finite if one occurs
         d[np.abs(d) < _TINY] = _TINY
-        seg_log[i * n_segments // L] += np.log(np.abs(d))
+        seg_log[seg_of[i]] += np.log(np.abs(d))
         count += d < 0
-    seg_len = np.diff(np.arange(n_segments + 1) * L // n_segments)
     seg_log -= (seg_len * np.log(abs(t))).reshape((n_segments,) + (1,) * len(shape))
     return (seg_log[0] if n_segments == 1 else seg_log), count
 

@@ -203,7 +203,7 @@ def _add_data_parsers(sub: Any) -> None:
     p.add_argument("--out", type=Path, required=True)
 
     p = sub.add_parser("fit", help="fit one quantity (see mblbath.analysis)")
-    p.add_argument("what", choices=("nc", "lc", "ld", "entanglement", "criterion"))
+    p.add_argument("what", choices=("nc", "lc", "ld", "entanglement", "criterion", "choices"))
     _add_settings_flags(p)
     p.add_argument("--agg", type=Path)
     p.add_argument("--nc-fit", type=Path)

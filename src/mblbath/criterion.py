@@ -63,21 +63,36 @@ Localisation lengths (amplitude decay lengths, |ψ(r)| ~ exp(-r/ξ), in lattice 
     d-bosons and at :math:`E + U\,\overline{\langle n_d\rangle_\infty}` (same offset from
     the mean of the effective potential) for the c-boson.
 
-    * ξ_d(W): Anderson chain, potential ε, hopping ``td``.
+    * ξ_d(W): Anderson chain, potential ε, hopping ``td``; the realisations run at the
+      same time, each entered with a warm-up of 200 sites on the end of the previous one
+      (:func:`mblbath.long_chain.band_xi_pieces`; ξ_d <= 25 at W >= 1).
     * ξ_c(W, U): potential :math:`U\langle n_{d,i}\rangle_\infty` (random **and** periodic
       parts: what the c-boson actually sees), hopping ``tc``. ξ_c = inf at U = 0 (clean).
       Caveat: at large U about 1/3 of the states sit on the initially occupied sites, at
       energies ≈ U m_1 (m_1 = their mean <n_d>_inf, output ``nd_class_mean``), and are
       strongly localised; the band average includes them (with little weight in <ξ>).
-    * ξ_c^0 = U² ξ_c (the U-independent weak-disorder prefactor, since ξ_c ∝ 1/(U W̃)²).
-    Errors: jackknife over the ``n_real`` pieces of the joined chain (band average) or
-    batch means (fixed E), propagated to ξ.
-Criterion
-    ``lhs = (W + U W̃) U``, ``rhs = 1.5 * xi_c0 * xi_d * nu_d * (1 - nu_d)`` (a = 1),
-    ``stable = lhs > rhs``. At U = 0, ξ_c = inf, ξ_c^0 and rhs are NaN and stable = 0
-    (the c-boson is free). U_c(W): the lowest U of the grid at which the sign of
-    ln(lhs/rhs) changes from unstable to stable, linearly interpolated in U; NaN with a
-    reason in ``U_c_status`` if no such crossing lies inside the grid.
+    * U² ξ_c at each U (``xi_c0(W, U)``); its U → 0 limit is the ξ_c^0 of Eq. (2)
+      (weak effective disorder: ξ_c ∝ 1/(U W̃)²), computed by
+      :mod:`mblbath.criterion_limit`.
+    Errors: jackknife over the ``n_real`` realisations of the joined chain (band average)
+    or batch means (fixed E, ξ_c per U), propagated to ξ.
+Criterion (default: the U → 0 limit of ξ_c^0)
+    ``xi_c0_limit`` = lim_{U→0} U²ξ_c, extrapolated from a small-U grid
+    (:mod:`mblbath.criterion_limit`: random part of U<n_d>_inf on a separate long chain,
+    fit ``a + b U + c U²``, jackknife error). ``lhs = (W + U W̃) U``,
+    ``rhs = 1.5 * xi_c0_limit * xi_d * nu_d * (1 - nu_d)`` (a = 1, one value per W),
+    ``stable = lhs > rhs``, and ``U_c(W)`` the positive root of ``W̃ U² + W U = rhs``
+    (:func:`mblbath.criterion_limit.threshold`), with a delete-a-group jackknife error
+    over W̃, ξ_d and ξ_c^0 (``U_c_err``); it is given also where it lies above the U grid
+    of the map (``U_c_status`` says so).
+Criterion per U (the labelled alternative)
+    ``xi_c0(W, U) = U² ξ_c(W, U)`` at each U of the map (full potential, as above),
+    ``rhs_perU = 1.5 * xi_c0 * xi_d * nu_d * (1 - nu_d)``; ``U_c_perU``: the lowest U of
+    the grid at which the sign of ln(lhs/rhs_perU) changes from unstable to stable,
+    linearly interpolated in U; NaN with a reason in ``U_c_perU_status`` if no such
+    crossing lies inside the grid. At U = 0, ξ_c = inf and ``xi_c0``, ``rhs_perU`` are
+    NaN. Since U²ξ_c varies with U (at W = 6.5 from ~150 at U → 0 to ~95 at U = 4 and
+    ~170 at U = 12), this crossing depends on which U's value enters.
 """
 
 from __future__ import annotations
@@ -87,9 +102,23 @@ import time
 import numpy as np
 import xarray as xr
 
-from mblbath.anderson import _riccati, band_xi, diagonal_ensemble_density
+from .anderson import _riccati, band_xi, diagonal_ensemble_density
+from .criterion_dataset import conventions, criterion_dataset
+from .criterion_limit import SMALL_L, extrapolate, small_u_data, threshold
+from .long_chain import band_xi_pieces, jackknife_error
 
-__all__ = ["compute_criterion", "effective_disorder", "find_crossing"]
+__all__ = [
+    "compute_criterion",
+    "disorder_draws",
+    "effective_disorder",
+    "find_crossing",
+    "X_SMALL",
+]
+
+#: Default small-U grid, as effective box half-widths x = U W̃ (see mblbath.criterion_limit).
+X_SMALL = (0.18, 0.25, 0.36, 0.51, 0.72)
+#: Warm-up (sites) of each realisation of the d-boson chain (ξ_d <= 25 at W >= 1).
+_XI_D_WARMUP = 200
 
 
 def _period(nu_d: float) -> int:
@@ -99,17 +128,23 @@ def _period(nu_d: float) -> int:
     return p
 
 
-def effective_disorder(nd: np.ndarray, period: int = 3, edge: int = 0) -> tuple[float, float]:
-    """W̃ = sqrt(3 var(δn)) of the random part of diagonal-ensemble densities (per unit U).
+def effective_disorder(
+    nd: np.ndarray, period: int = 3, edge: int = 0, part: str = "random"
+) -> tuple[float, float]:
+    """W̃ = sqrt(3 var) of diagonal-ensemble densities (per unit U), and its error.
 
     Parameters
     ----------
     nd : array, shape (n_real, L)
         :math:`\\langle n_{d,i}\\rangle_\\infty` per realisation.
     period : int
-        Period of the initial density wave; the residue-class means are subtracted.
+        Period of the initial density wave.
     edge : int
         Sites dropped at each end of the chain.
+    part : "random" or "full"
+        ``"random"`` (the criterion's W̃): deviations from the residue-class (i mod period)
+        means, the random part only. ``"full"``: deviations from the overall mean, the
+        periodic part included (the alternative of the open choice "W_tilde").
 
     Returns
     -------
@@ -117,13 +152,22 @@ def effective_disorder(nd: np.ndarray, period: int = 3, edge: int = 0) -> tuple[
         Estimate (pooled over bulk sites and realisations) and jackknife error over
         realisations (NaN for a single realisation).
     """
+    w, jk = _w_tilde_jk(nd, period, edge, part)
+    return w, float(jackknife_error(jk))
+
+
+def _w_tilde_jk(nd: np.ndarray, period: int, edge: int, part: str = "random"):
+    """W̃ and its leave-one-realisation-out replicas (:func:`effective_disorder`)."""
+    if part not in ("random", "full"):
+        raise ValueError("part must be 'random' or 'full'")
     nd = np.atleast_2d(np.asarray(nd, dtype=float))
     n_real, L = nd.shape
     sites = np.arange(edge, L - edge)
     bulk = nd[:, sites]
-    cls = sites % period
-    onehot = (cls[:, None] == np.arange(period)[None, :]).astype(float)  # (n_site, period)
-    sums = bulk @ onehot  # (n_real, period): per-realisation class sums
+    n_cls = period if part == "random" else 1
+    cls = sites % n_cls
+    onehot = (cls[:, None] == np.arange(n_cls)[None, :]).astype(float)  # (n_site, n_cls)
+    sums = bulk @ onehot  # (n_real, n_cls): per-realisation class sums
     n_per = onehot.sum(axis=0)
 
     def wt(sel: np.ndarray) -> float:
@@ -132,16 +176,10 @@ def effective_disorder(nd: np.ndarray, period: int = 3, edge: int = 0) -> tuple[
         return float(np.sqrt(3.0 * np.mean(dev * dev)))
 
     allr = np.ones(n_real, dtype=bool)
-    w = wt(allr)
     if n_real < 2:
-        return w, float("nan")
-    jk = np.empty(n_real)
-    for r in range(n_real):
-        sel = allr.copy()
-        sel[r] = False
-        jk[r] = wt(sel)
-    err = float(np.sqrt((n_real - 1) / n_real * np.sum((jk - jk.mean()) ** 2)))
-    return w, err
+        return wt(allr), np.full(1, np.nan)
+    jk = np.array([wt(allr & (np.arange(n_real) != r)) for r in range(n_real)])
+    return wt(allr), jk
 
 
 def find_crossing(u: np.ndarray, f: np.ndarray) -> tuple[float, str]:
@@ -196,6 +234,8 @@ def compute_criterion(
     energy: str | float = "band",
     n_energy: int = 96,
     edge: int | None = None,
+    x_small=X_SMALL,
+    n_real_small: int = 500,
 ) -> xr.Dataset:
     """Evaluate both sides of Eq. (2) on a (W, U) grid (see the module docstring).
 
@@ -206,9 +246,11 @@ def compute_criterion(
     L : int
         Chain length of the single-particle calculations.
     n_real : int
-        Disorder realisations (the same u_i for every W).
+        Disorder realisations (the same u_i for every W); also the number of jackknife
+        groups of the small-U chain.
     seed : int
-        Seed of ``numpy.random.default_rng``.
+        Seed of ``numpy.random.default_rng``; the small-U chain draws from the stream
+        ``SeedSequence(seed, spawn_key=(1,))``.
     td, tc : float
         Hopping of the d-bosons and of the c-boson.
     nu_d : float
@@ -218,46 +260,62 @@ def compute_criterion(
     energy : "band" or float
         Energy convention of the Lyapunov exponents (module docstring).
     n_energy : int
-        Energy bins of the band average.
+        Energy bins of the band average (map and ξ_d).
     edge : int, optional
         Sites dropped at each end for W̃ (default ``L // 20``).
+    x_small : sequence of float
+        Small-U grid of the U → 0 extrapolation as x = U W̃ (mblbath.criterion_limit).
+    n_real_small : int
+        Realisations (of ``criterion_limit.SMALL_L`` sites) of the small-U chain.
 
     Returns
     -------
     xarray.Dataset
-        dims (W, U): ``W_tilde(W)``, ``W_tilde_err(W)``, ``W_tilde_U(W, U)``,
-        ``xi_d(W)``, ``xi_d_err(W)``, ``xi_c(W, U)``, ``xi_c_err(W, U)``,
-        ``xi_c0(W, U)``, ``lhs(W, U)``, ``rhs(W, U)``, ``stable(W, U)`` (int8),
-        ``U_c(W)``, ``U_c_status(W)``, ``nd_class_mean(W, residue)``; attrs with all
+        dims (W, U, x_small, residue); the variables of
+        :data:`mblbath.criterion_dataset.VARIABLES` (among them ``U_c``, ``U_c_err``,
+        ``U_c_status`` from the limit ``xi_c0_limit``, and ``U_c_perU``); attrs with all
         conventions, ``W_tilde_argmax`` and the runtime.
     """
     t_start = time.perf_counter()
     W, U, period = _grids(W_grid, U_grid, nu_d, d_residue)
+    x = np.sort(np.asarray(x_small, dtype=float))
     if edge is None:
         edge = L // 20
-    rng = np.random.default_rng(seed)
-    u = rng.uniform(-1.0, 1.0, size=(n_real, L))
+    u, u_small = disorder_draws(seed, n_real, L, n_real_small)
     occupied = np.arange(L) % period == d_residue
-    sp = _single_particle(W, U, u, occupied, td, tc, period, edge, energy, n_energy)
-    sides = _both_sides(W, U, sp, period)
-    ds = _criterion_dataset(W, U, period, sp, sides)
+    geo = {"td": td, "tc": tc, "period": period, "d_residue": d_residue}
+    sp = _single_particle(W, U, u, occupied, geo, edge, energy, n_energy)
+    lim = _limit(W, x, u_small, geo, n_real, energy)
+    sides = _both_sides(W, U, sp, lim, period)
+    ds = criterion_dataset(W, U, x, period, {**sp, **lim, **sides})
     i_max = int(np.nanargmax(sp["W_tilde"]))
     ds.attrs = {
-        **_conventions(energy),
-        "L": int(L),
-        "n_real": int(n_real),
-        "seed": int(seed),
+        **conventions(energy, x, n_real_small),
+        **{k: int(v) for k, v in (("L", L), ("n_real", n_real), ("seed", seed))},
         "td": float(td),
         "tc": float(tc),
         "nu_d": float(1.0 / period),
-        "d_residue": int(d_residue),
-        "edge": int(edge),
-        "n_energy": int(n_energy),
+        **{k: int(v) for k, v in (("d_residue", d_residue), ("edge", edge))},
+        **{k: int(v) for k, v in (("n_energy", n_energy), ("n_real_small", n_real_small))},
         "W_tilde_argmax": float(W[i_max]),
         "W_tilde_max": float(sp["W_tilde"][i_max]),
         "runtime_seconds": float(time.perf_counter() - t_start),
     }
     return ds
+
+
+def disorder_draws(
+    seed: int, n_real: int, L: int, n_real_small: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The draws u in [-1, 1] (ε = W u) of the criterion, the same for every W.
+
+    Returns ``(u, u_small)``: shape (n_real, L) from ``default_rng(seed)`` (W̃, ξ_d, ξ_c
+    per U), and (n_real_small, SMALL_L) from ``SeedSequence(seed, spawn_key=(1,))`` (the
+    small-U chain of the U → 0 limit).
+    """
+    u = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(n_real, L))
+    small_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    return u, small_rng.uniform(-1.0, 1.0, size=(n_real_small, SMALL_L))
 
 
 def _grids(W_grid, U_grid, nu_d: float, d_residue: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -277,24 +335,22 @@ def _single_particle(
     U: np.ndarray,
     u: np.ndarray,
     occupied: np.ndarray,
-    td: float,
-    tc: float,
-    period: int,
+    geo: dict,
     edge: int,
     energy: str | float,
     n_energy: int,
 ) -> dict[str, np.ndarray]:
-    """W̃, ξ_d and ξ_c with their errors, and the residue-class means, for every W (and U).
+    """W̃, ξ_d (with jackknife replicas), ξ_c per U and the class means, for every W.
 
     ``u`` (n_real, L) are the disorder draws in [-1, 1], the same for every W.
     """
     n_real, L = u.shape
-    nW, nU = W.size, U.size
+    nW, nU, period = W.size, U.size, geo["period"]
     out = {
         "W_tilde": np.empty(nW),
-        "W_tilde_err": np.empty(nW),
+        "W_tilde_jk": np.empty((nW, n_real)),
         "xi_d": np.empty(nW),
-        "xi_d_err": np.empty(nW),
+        "xi_d_jk": np.empty((nW, n_real)),
         "xi_c": np.full((nW, nU), np.nan),
         "xi_c_err": np.full((nW, nU), np.nan),
         "nd_class_mean": np.empty((nW, period)),
@@ -303,136 +359,110 @@ def _single_particle(
     pos = U > 0
     for k, w in enumerate(W):
         eps = w * u
-        nd = diagonal_ensemble_density(eps, td, occupied)
-        out["W_tilde"][k], out["W_tilde_err"][k] = effective_disorder(nd, period, edge)
+        nd = diagonal_ensemble_density(eps, geo["td"], occupied)
+        out["W_tilde"][k], out["W_tilde_jk"][k] = _w_tilde_jk(nd, period, edge)
         out["nd_class_mean"][k] = [nd[:, bulk[bulk % period == r]].mean() for r in range(period)]
-        # d-bosons: Anderson chain (realisations joined into one chain of n_real L sites)
-        xd, xde = _lengths(eps.reshape(1, -1), td, energy, 0.0, n_energy, n_real)
-        out["xi_d"][k], out["xi_d_err"][k] = xd[0], xde[0]
+        # d-bosons: the realisations as consecutive pieces of one chain
+        xd, xd_jk = band_xi_pieces(
+            eps.reshape(1, -1),
+            geo["td"],
+            n_energy,
+            n_pieces=n_real,
+            warmup=_XI_D_WARMUP,
+            n_groups=n_real,
+            energy=energy,
+        )
+        out["xi_d"][k], out["xi_d_jk"][k] = xd[0], xd_jk[:, 0]
         # c-boson: effective potential U <n_d>_inf, all U at once
         if pos.any():
             v = U[pos, None] * nd.reshape(1, -1)  # (nU+, n_real L)
             shift = U[pos, None] * nd.mean()  # mean of the effective potential
-            xc, xce = _lengths(v, tc, energy, shift, n_energy, n_real)
+            xc, xce = _lengths(v, geo["tc"], energy, shift, n_energy, n_real)
             out["xi_c"][k, pos], out["xi_c_err"][k, pos] = xc, xce
         out["xi_c"][k, ~pos] = np.inf
+    out["W_tilde_err"] = jackknife_error(out["W_tilde_jk"], axis=1)
+    out["xi_d_err"] = jackknife_error(out["xi_d_jk"], axis=1)
+    return out
+
+
+def _limit(
+    W: np.ndarray, x: np.ndarray, u_small: np.ndarray, geo: dict, n_groups: int, energy
+) -> dict[str, np.ndarray]:
+    """ξ_c^0 = lim U²ξ_c at every W from the small-U chain (mblbath.criterion_limit)."""
+    nW, nx = W.size, x.size
+    out = {
+        "U_small": np.empty((nW, nx)),
+        "xi_c0_small": np.empty((nW, nx)),
+        "xi_c0_small_err": np.empty((nW, nx)),
+        "W_tilde_small": np.empty(nW),
+        "xi_c0_limit": np.empty(nW),
+        "xi_c0_limit_err": np.empty(nW),
+        "xi_c0_limit_jk": np.empty((nW, n_groups)),
+        "xi_c0_limit_chi2_red": np.empty(nW),
+        "xi_c0_limit_grid_shift": np.empty(nW),
+    }
+    for k, w in enumerate(W):
+        d = small_u_data(u_small, w, x, n_groups=n_groups, energy=energy, **geo)
+        fit = extrapolate(d["U_small"], d["xi_c0_small"], d["xi_c0_small_jk"])
+        out["U_small"][k] = d["U_small"]
+        out["xi_c0_small"][k] = d["xi_c0_small"]
+        out["xi_c0_small_err"][k] = jackknife_error(d["xi_c0_small_jk"])
+        out["W_tilde_small"][k] = d["W_tilde_small"]
+        out["xi_c0_limit"][k], out["xi_c0_limit_err"][k] = fit["limit"], fit["limit_err"]
+        out["xi_c0_limit_jk"][k] = fit["limit_jk"]
+        out["xi_c0_limit_chi2_red"][k] = fit["chi2_red"]
+        out["xi_c0_limit_grid_shift"][k] = fit["grid_shift"]
     return out
 
 
 def _both_sides(
-    W: np.ndarray, U: np.ndarray, sp: dict[str, np.ndarray], period: int
+    W: np.ndarray, U: np.ndarray, sp: dict, lim: dict, period: int
 ) -> dict[str, np.ndarray]:
-    """Both sides of Eq. (2) on the (W, U) grid, the stability map and U_c(W)."""
-    nu = 1.0 / period
+    """Both sides of Eq. (2), the stability map and U_c(W): from the limit and per U."""
+    f = 1.5 * (1.0 / period) * (1.0 - 1.0 / period)
     W2, U2 = np.meshgrid(W, U, indexing="ij")
     with np.errstate(invalid="ignore"):
         xi_c0 = np.where(U2 > 0, U2**2 * sp["xi_c"], np.nan)
-    rhs = 1.5 * xi_c0 * sp["xi_d"][:, None] * nu * (1.0 - nu)
     w_t_u = U2 * sp["W_tilde"][:, None]
     lhs = (W2 + w_t_u) * U2
-    stable = np.zeros(lhs.shape, dtype=np.int8)
-    fin = np.isfinite(rhs)
-    stable[fin] = (lhs[fin] > rhs[fin]).astype(np.int8)
-    u_c = np.full(W.size, np.nan)
-    u_c_status = np.empty(W.size, dtype=object)
+    rhs_w = f * lim["xi_c0_limit"] * sp["xi_d"]  # (W,)
+    rhs = np.broadcast_to(rhs_w[:, None], lhs.shape).copy()
+    stable = np.where(np.isfinite(rhs), lhs > rhs, False).astype(np.int8)
+    u_c = threshold(W, sp["W_tilde"], rhs_w)
+    u_c_jk = threshold(
+        W[:, None], sp["W_tilde_jk"], f * lim["xi_c0_limit_jk"] * sp["xi_d_jk"]
+    )  # (W, n_groups): joint delete-a-group jackknife
+    status = np.array([_limit_status(uc, U) for uc in u_c], dtype=object)
+    rhs_per_u = f * xi_c0 * sp["xi_d"][:, None]
+    u_c_per_u = np.full(W.size, np.nan)
+    per_u_status = np.empty(W.size, dtype=object)
     for k in range(W.size):
-        f = np.full(U.size, np.nan)
-        good = fin[k] & (lhs[k] > 0) & (rhs[k] > 0)
-        f[good] = np.log(lhs[k, good]) - np.log(rhs[k, good])
-        u_c[k], u_c_status[k] = find_crossing(U, f)
+        g = np.full(U.size, np.nan)
+        good = np.isfinite(rhs_per_u[k]) & (lhs[k] > 0) & (rhs_per_u[k] > 0)
+        g[good] = np.log(lhs[k, good]) - np.log(rhs_per_u[k, good])
+        u_c_per_u[k], per_u_status[k] = find_crossing(U, g)
     return {
         "xi_c0": xi_c0,
-        "rhs": rhs,
         "W_tilde_U": w_t_u,
         "lhs": lhs,
+        "rhs": rhs,
+        "rhs_perU": rhs_per_u,
         "stable": stable,
         "U_c": u_c,
-        "U_c_status": u_c_status.astype(str),
+        "U_c_err": jackknife_error(u_c_jk, axis=1),
+        "U_c_status": status.astype(str),
+        "U_c_perU": u_c_per_u,
+        "U_c_perU_status": per_u_status.astype(str),
     }
 
 
-#: dims, units and long name of every variable of the criterion Dataset.
-_VARIABLES = {
-    "W_tilde": (
-        ("W",),
-        "1",
-        "effective disorder per unit U, sqrt(3 var(<n_d>_inf - residue-class mean))",
-    ),
-    "W_tilde_err": (("W",), "1", "jackknife error of W_tilde"),
-    "W_tilde_U": (("W", "U"), "hopping", "effective c-boson box half-width U * W_tilde"),
-    "xi_d": (("W",), "lattice spacings", "Anderson localisation length xi_d"),
-    "xi_d_err": (("W",), "lattice spacings", "standard error of xi_d"),
-    "xi_c": (("W", "U"), "lattice spacings", "c-boson localisation length in U <n_d>_inf"),
-    "xi_c_err": (("W", "U"), "lattice spacings", "standard error of xi_c"),
-    "xi_c0": (("W", "U"), "hopping^2 lattice spacings", "xi_c^0 = U^2 xi_c"),
-    "lhs": (("W", "U"), "hopping^2", "left side of Eq. (2): (W + U W_tilde) U"),
-    "rhs": (
-        ("W", "U"),
-        "hopping^2",
-        "right side of Eq. (2): 1.5 xi_c0 xi_d nu_d (1 - nu_d) / a^2",
-    ),
-    "stable": (("W", "U"), "1", "Eq. (2) satisfied (lhs > rhs): 1, else 0"),
-    "U_c": (("W",), "hopping", "boundary U where lhs = rhs (unstable below)"),
-    "U_c_status": (("W",), "none", "U_c status"),
-    "nd_class_mean": (
-        ("W", "residue"),
-        "1",
-        "disorder-averaged <n_d>_inf per residue class i mod period",
-    ),
-}
-
-
-def _criterion_dataset(
-    W: np.ndarray, U: np.ndarray, period: int, sp: dict, sides: dict
-) -> xr.Dataset:
-    """The variables and coordinates of :func:`compute_criterion`'s Dataset."""
-
-    def var(dims, data, units, long_name):
-        return xr.Variable(dims, data, attrs={"units": units, "long_name": long_name})
-
-    data = {**sp, **sides}
-    return xr.Dataset(
-        {name: var(dims, data[name], u, ln) for name, (dims, u, ln) in _VARIABLES.items()},
-        coords={
-            "W": var(("W",), W, "hopping", "disorder strength W (eps in [-W, W])"),
-            "U": var(("U",), U, "hopping", "c-d interaction U"),
-            "residue": var(("residue",), np.arange(period), "1", "site index modulo period"),
-        },
-    )
-
-
-def _conventions(energy: str | float) -> dict[str, str]:
-    """The attributes that state the conventions of the criterion (module docstring)."""
-    band = energy == "band"
-    return {
-        "title": "Perturbative criterion Eq. (2) of Brighi et al. (arXiv:2109.07332)",
-        "method": (
-            "exact single-particle diagonal ensemble <n_d>_inf from a period-1/nu_d density "
-            "wave; W_tilde = sqrt(3 var(random part)) per unit U (box-equivalent half-width); "
-            "transfer-matrix Lyapunov exponent gamma(E); "
-            + (
-                "xi = DOS-weighted band average of 1/gamma(E)"
-                if band
-                else f"xi = 1/gamma(E), E = {float(energy)} (c-boson: E + U mean <n_d>)"
-            )
-            + "; xi_c in the potential U <n_d>_inf (periodic + random parts); the n_real "
-            "realisations are joined into one chain for the transfer matrix"
-        ),
-        "criterion": "stable iff (W + U W_tilde) U > 1.5 (U^2 xi_c) xi_d nu_d (1 - nu_d), a = 1",
-        "disorder_convention": "eps_i = W u_i, u_i uniform in [-1, 1], same u for every W",
-        "W_tilde_convention": (
-            "W_tilde = sqrt(3 * pooled variance of <n_d,i>_inf minus its residue-class "
-            "(i mod period) disorder mean), bulk sites only; dimensionless, per unit U"
-        ),
-        "energy_convention": "band: xi = DOS-weighted average of 1/gamma(E) over the spectrum"
-        if band
-        else f"E = {float(energy)}",
-        "error": (
-            "W_tilde: jackknife over realisations; xi: jackknife over the n_real pieces of "
-            "the joined chain (fixed E: batch means of the Lyapunov exponents)"
-        ),
-        "U0_convention": "U = 0: xi_c = inf, xi_c0 = rhs = NaN, stable = 0",
-    }
+def _limit_status(u_c: float, U: np.ndarray) -> str:
+    """``U_c_status``: "ok", or why U_c is NaN, or that it lies above the map's U grid."""
+    if not np.isfinite(u_c):
+        return "no U -> 0 limit (small-U data not finite)"
+    if U.size and u_c > U.max():
+        return f"ok; above the largest U of the map ({U.max():g})"
+    return "ok"
 
 
 def _lengths(v, t, energy, shift, n_energy, n_seg):

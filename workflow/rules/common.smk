@@ -114,6 +114,7 @@ def figure_inputs():
         "ld_fit": [fit_path(L, "ell_d") for L in SIZES],
         "ent_fit": [fit_path(L, "entanglement") for L in SIZES],
         "criterion": ["results/fits/criterion.nc"],
+        "choices": ["results/fits/choices.nc"],
     }
     out["validation"] = [f"results/validation/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
     return out

@@ -86,3 +86,19 @@ rule criterion:
         "../../envs/analysis.yaml"
     shell:
         "mblbath fit criterion --settings {params.settings:q} --out {output.nc} 2> {log}"
+
+
+rule choices:
+    output:
+        nc="results/fits/choices.nc",
+    log:
+        "logs/choices/choices.log",
+    benchmark:
+        "benchmarks/choices/choices.tsv"
+    params:
+        settings=settings_json("choices"),
+    threads: 1
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "mblbath fit choices --settings {params.settings:q} --out {output.nc} 2> {log}"

@@ -1,8 +1,8 @@
 """Glue between the validated config and the analysis functions (one call per fit rule).
 
 Each fit reads its inputs, calls the tested function of :mod:`mblbath.analysis` or
-:mod:`mblbath.criterion` with the config's analysis settings, stamps provenance and writes
-one netCDF file atomically.
+:mod:`mblbath.criterion` (or :mod:`.choices`) with the config's settings, stamps
+provenance and writes one netCDF file atomically.
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ def _need(path: Path | None, flag: str, what: str) -> xr.Dataset:
 
 
 def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Path) -> Path:
-    """Compute fit ``what`` (nc, lc, ld, entanglement, criterion) and write it to ``out``."""
+    """Compute fit ``what`` (nc, lc, ld, entanglement, criterion, choices); write it to ``out``."""
     from .. import criterion
     from . import ell_d, entanglement, profile, saturation
 
     an = cfg["analysis"]
-    if what == "criterion":
+    if what == "choices":
+        from .choices import measure_choices
+
+        ds = measure_choices(cfg)
+    elif what == "criterion":
         cr = cfg["criterion"]
         ds = criterion.compute_criterion(
             W_grid=np.linspace(cr["W_min"], cr["W_max"], cr["n_W"]),
@@ -39,7 +43,10 @@ def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Pa
             n_real=cr["n_real"],
             seed=cfg["master_seed"],
             td=cfg["model"]["td"],
+            tc=cfg["model"]["tc"],
             d_residue=cfg["model"]["d_residue"],
+            x_small=cr["x_small"],
+            n_real_small=cr["n_real_small"],
         )
     elif what == "lc":
         nc = _need(nc_fit, "--nc-fit", what)
