@@ -1,8 +1,6 @@
 rule claims:
     input:
         **{k: v for k, v in figure_inputs().items() if v},
-        # the measured effects of the choices the paper leaves open (rule choices, fit.smk)
-        choices=rules.choices.output if rules.has("choices") else [],
     output:
         md=report("results/report/claims.md", caption="../report/claims.rst", category="Claims"),
     log:
