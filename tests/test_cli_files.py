@@ -122,6 +122,23 @@ def test_yaml_syntax_error_names_file_line_and_column(tmp_path, capsys, no_tebd)
     _refused(capsys, [*argv, "--config", str(cfg)], f"config file {cfg}, line 4, column")
 
 
+def test_estimate_merges_over_config_yaml_and_warns_beyond_the_local_profile(
+    tmp_path, capsys, monkeypatch
+):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    big = tmp_path / "big.yaml"
+    big.write_text("sweep: {L: [600]}\n")
+    assert main(["estimate", "--configfile", str(big)]) == 0
+    out = capsys.readouterr().out
+    assert f"{big} over config/config.yaml" in out
+    chi = __import__("yaml").safe_load((root / "config" / "config.yaml").read_text())
+    assert f" 600    {len(chi['sweep']['U']) * chi['sweep']['n_seeds']}   " in out
+    assert "warning (profile profiles/default, 2 cores)" in out and "local profile" in out
+    assert main(["estimate", "--configfile", "config/smoke.yaml"]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
 def test_full_disk_keeps_the_previous_file_and_the_finished_run(tmp_path, capsys, monkeypatch):
     out, ckpt = tmp_path / "run.nc", tmp_path / "run.ckpt"
     out.write_bytes(b"previous result")

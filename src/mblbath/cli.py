@@ -241,7 +241,23 @@ def _add_estimate_parser(sub: Any) -> None:
     p = sub.add_parser(
         "estimate", help="cost of every TEBD job of a config: runtime, memory, core-hours"
     )
-    p.add_argument("--configfile", "--config", dest="configfile", type=Path, required=True)
+    p.add_argument(
+        "--configfile",
+        "--config",
+        dest="configfile",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="config files, each merged over the previous one and over config/config.yaml "
+        "(if it exists here), as snakemake --configfile merges them",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=Path("profiles") / "default",
+        help="Snakemake profile whose capacity the plan is checked against "
+        "(default: profiles/default; if absent, this machine)",
+    )
     p.add_argument(
         "--max-runtime",
         type=int,
@@ -521,7 +537,7 @@ def _cmd_report(args) -> int:
 def _cmd_estimate(args) -> int:
     from .jobs.estimate import estimate_main
 
-    print(estimate_main(args.configfile, max_runtime=args.max_runtime))
+    print(estimate_main(args.configfile, max_runtime=args.max_runtime, profile=args.profile))
     return 0
 
 
