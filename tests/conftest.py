@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from fit_data import make_agg
@@ -18,3 +21,18 @@ def agg60():
 def nc60(agg60):
     """Eq. (3) fits of ``agg60`` with 24 bootstrap resamples."""
     return fit_nc(agg60, fit_t_min=1.0, n_bootstrap=24, bootstrap_seed=3)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> tuple[Path, float]:
+    """A copy of the repository with the whole smoke DAG run once, and its wall time (s).
+
+    Shared by the end-to-end workflow tests: those that change files copy the tree first
+    (:func:`test_workflow.clone_tree`), so the smoke run is paid once per session.
+    """
+    from test_workflow import copy_repo, snakemake
+
+    repo = copy_repo(tmp_path_factory.mktemp("smoke"))
+    start = time.perf_counter()
+    snakemake("--cores", "2", "--configfile", "config/smoke.yaml", cwd=repo)
+    return repo, time.perf_counter() - start

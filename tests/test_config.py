@@ -34,8 +34,8 @@ def test_defaults_fill_every_section():
         ({"model": {"W": float("nan")}}, "model.W"),
         ({"model": {"d_residue": 3}}, "model.d_residue"),
         ({"model": {"c_site": 12}}, "model.c_site"),
-        ({"modle": {}}, "<top level>"),
-        ({"model": {"Wd": 1.0}}, "model"),
+        ({"modle": {}}, "modle"),
+        ({"model": {"Wd": 1.0}}, "model.Wd"),
         ({"analysis": {"t_ent": 100.0}}, "analysis.t_ent"),
         ({"criterion": {"W_min": 5.0, "W_max": 2.0}}, "criterion.W_min"),
     ],
@@ -127,3 +127,70 @@ def test_partial_settings_are_checked_only_among_the_keys_given():
         mc.validate_config({"analysis": {"t_ent": 30.0}, "numerics": {"t_max": 20}}, partial=True)
     with pytest.raises(mc.ConfigError, match="'analysis.t_ent'"):  # the schema still applies
         mc.validate_config({"analysis": {"t_ent": -1.0}}, partial=True)
+
+
+def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  W: 6.5\nsweep: {L: [12, 18}\n")
+    with pytest.raises(mc.ConfigError, match=rf"config file {bad}, line 3, column 19: not valid"):
+        mc.load_config(bad)
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    with pytest.raises(mc.ConfigError, match="expected keys at the top level"):
+        mc.load_config(tmp_path / "list.yaml")
+
+
+def test_unknown_key_is_named_with_the_keys_allowed_there():
+    with pytest.raises(mc.ConfigError) as exc:
+        mc.validate_config({"numerics": {"chi_mx": 64}})
+    msg = str(exc.value)
+    assert msg.startswith("config key 'numerics.chi_mx': unknown key (allowed here: chi_max,")
+    assert msg.endswith("did you mean 'chi_max'?") and "\n" not in msg and "schema" not in msg
+
+
+def test_integer_sizes_in_chi_max_per_L_are_accepted(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("sweep: {L: [12, 24]}\nnumerics: {chi_max_per_L: {24: 128}}\n")
+    loaded = mc.load_config(cfg)
+    assert loaded["numerics"]["chi_max_per_L"] == {"24": 128}
+    assert mc.chi_max_for(loaded, 24) == 128 and mc.chi_max_for(loaded, 12) == 64
+    with pytest.raises(mc.ConfigError, match="'numerics.chi_max_per_L.x': not a size"):
+        mc.validate_config({"numerics": {"chi_max_per_L": {"x": 3}}})
+
+
+def test_config_files_merge_as_snakemake_merges_them(tmp_path):
+    base, over = tmp_path / "base.yaml", tmp_path / "over.yaml"
+    base.write_text("sweep: {L: [12, 18], n_seeds: 4}\nnumerics: {chi_max: 128, order: 2}\n")
+    over.write_text("sweep: {L: [24]}\nnumerics: {chi_max_per_L: {24: 96}}\n")
+    cfg = mc.load_configs([over], base=base)
+    assert cfg["sweep"]["L"] == [24] and cfg["sweep"]["n_seeds"] == 4  # lists replaced
+    assert cfg["numerics"]["chi_max"] == 128 and cfg["numerics"]["chi_max_per_L"] == {"24": 96}
+    from snakemake.utils import update_config
+
+    raw = mc.read_config_file(base)
+    update_config(raw, mc.read_config_file(over))
+    assert mc.merge_configs(mc.read_config_file(base), mc.read_config_file(over)) == raw
+
+
+@pytest.mark.parametrize(
+    ("L", "d_residue", "refused"),
+    [(15, 1, True), (21, 1, True), (12, 1, False), (12, 0, True), (15, 0, False)],
+)
+def test_default_c_site_on_a_d_boson_is_refused(L, d_residue, refused):
+    cfg = {"sweep": {"L": [L]}, "model": {"d_residue": d_residue}}
+    if refused:
+        with pytest.raises(mc.ConfigError, match=rf"'sweep.L': L={L}: .* holds a d-boson at t = 0"):
+            mc.validate_config(cfg)
+        cfg["model"]["c_site"] = L // 2 + 1  # set explicitly: the user's choice
+    assert mc.validate_config(cfg)["sweep"]["L"] == [L]
+
+
+def test_model_folder_names_every_x_path_key():
+    cfg = mc.validate_config({"model": {"W": 5, "c_site": 4}, "master_seed": 7})
+    name = mc.model_for(cfg)
+    assert name == "W5_td1_tc1_r1_c4_ms7"
+    import re
+
+    assert re.fullmatch(mc.model_regex(), name)
+    assert mc.model_for(mc.validate_config({})) == "W6.5_td1_tc1_r1_cmid_ms20220711"
+    p = mc.run_params(L=12, U=1.0, seed=0, W=5, c_site=4, master_seed=7)
+    assert p.model_folder == name

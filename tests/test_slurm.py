@@ -83,7 +83,8 @@ def merged_config(configfile: Path) -> dict:
 
 
 def numerics_of(cfg: dict, L: int) -> str:
-    return mc.numerics_for(cfg, L)
+    """``{model}/{numerics}`` of the results paths at size ``L``."""
+    return f"{mc.model_for(cfg)}/{mc.numerics_for(cfg, L)}"
 
 
 def smoke_targets() -> list[str]:

@@ -6,6 +6,12 @@ schema (:data:`mblbath.config.TABLE`): one per key the matching rule uses, named
 not given takes its value from ``--config FILE``, else the schema default. Values are
 validated by the same schema as the Snakemake config before anything is computed; a bad
 value stops the command with a message naming the flag (exit code 2).
+
+Files are checked before anything is computed too (:mod:`mblbath.preflight`): every input
+exists, is readable and matches its checksum; every output can be written. Every output
+gets its checksum sidecar (:mod:`mblbath.checksum`). A bad input or path ends the command
+with one line naming it (exit code 2); a write the file system refuses (a full disk)
+names the path and the free space (exit code 1).
 """
 
 from __future__ import annotations
@@ -235,7 +241,23 @@ def _add_estimate_parser(sub: Any) -> None:
     p = sub.add_parser(
         "estimate", help="cost of every TEBD job of a config: runtime, memory, core-hours"
     )
-    p.add_argument("--configfile", "--config", dest="configfile", type=Path, required=True)
+    p.add_argument(
+        "--configfile",
+        "--config",
+        dest="configfile",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="config files, each merged over the previous one and over config/config.yaml "
+        "(if it exists here), as snakemake --configfile merges them",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=Path("profiles") / "default",
+        help="Snakemake profile whose capacity the plan is checked against "
+        "(default: profiles/default; if absent, this machine)",
+    )
     p.add_argument(
         "--max-runtime",
         type=int,
@@ -267,22 +289,11 @@ def _params_from_args(args: argparse.Namespace, rule: str) -> RunParams:
 
 def _eps_for(params: RunParams, disorder: Path | None) -> np.ndarray:
     from .disorder import sample_eps
+    from .preflight import read_disorder
 
     if disorder is None:
         return sample_eps(params.W, params.L, params.seed, params.master_seed)
-    import xarray as xr
-
-    with xr.open_dataset(disorder) as ds:
-        for key in ("W", "L", "master_seed"):
-            if not np.isclose(float(ds.attrs[key]), float(getattr(params, key))):
-                flag = "--" + key.replace("_", "-")
-                raise ConfigError(
-                    f"parameter '{flag}': {getattr(params, key)} differs from {ds.attrs[key]} "
-                    f"in the disorder file {disorder}"
-                )
-        if params.seed not in ds["seed"].values:
-            raise ConfigError(f"parameter '--seed': {params.seed} is not in {disorder}")
-        return ds["eps"].sel(seed=params.seed).values.copy()
+    return read_disorder(disorder, params)
 
 
 class _ProgressPrinter:
@@ -327,16 +338,20 @@ class _StopFlag:
 
 
 def _cmd_run(args) -> int:
-    from .io import run_dataset, write_atomic
+    from .io import WriteError, run_dataset, write_atomic
+    from .preflight import check_output
     from .tebd import Interrupted, run_tebd
+    from .tebd.checkpoint import check_checkpoint_path, remove_checkpoint, rerun_hint, run_key
 
     params = _params_from_args(args, "tebd")
     if args.checkpoint_every < 0:
         raise ConfigError("parameter '--checkpoint-every': must be >= 0")
     if args.threads < 1:
         raise ConfigError("parameter '--threads': must be >= 1")
-    eps = _eps_for(params, args.disorder)
+    check_output(args.out)
     ckpt = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
+    check_checkpoint_path(ckpt, args.out, args.disorder)
+    eps = _eps_for(params, args.disorder)
     log.info(
         "TEBD run L=%d U=%g seed=%d numerics=%s -> %s (checkpoint %s)",
         params.L,
@@ -364,8 +379,12 @@ def _cmd_run(args) -> int:
         return 128 + stop.signum
     wall = time.perf_counter() - start
     ds = run_dataset(result, params, eps, "tebd", wall, args.config_hash)
-    write_atomic(ds, args.out)
-    ckpt.unlink(missing_ok=True)
+    try:
+        write_atomic(ds, args.out)
+    except WriteError as exc:
+        hint = rerun_hint(ckpt, run_key(params, eps), len(ds["time"]))
+        raise WriteError(f"{exc}; {hint}") from None
+    remove_checkpoint(ckpt, run_key(params, eps))
     log.info(
         "done in %.1f s, max trunc_err %.3g, converged=%d",
         wall,
@@ -379,8 +398,10 @@ def _cmd_exact(args) -> int:
     from . import exact
     from .io import run_dataset, write_atomic
     from .model import d_sites
+    from .preflight import check_output
 
     params = _params_from_args(args, "exact")
+    check_output(args.out)
     method = args.method
     if method == "auto":
         method = "free" if params.U == 0 else "sector"
@@ -409,6 +430,7 @@ def _cmd_disorder(args) -> int:
     from .disorder import disorder_dataset, merge_disorder
     from .io import write_atomic
 
+    _check_files(args, args.merge or [], "--merge")
     if args.merge:
         ds = merge_disorder([str(p) for p in args.merge])
         if int(ds.attrs["L"]) != args.L:
@@ -430,6 +452,7 @@ def _cmd_aggregate(args) -> int:
     from .aggregate import aggregate_runs, check_disorder
     from .io import write_atomic
 
+    _check_files(args, [*args.runs, *([args.disorder] if args.disorder else [])], "runs")
     seeds = range(args.n_seeds) if args.n_seeds is not None else None
     ds = aggregate_runs([str(p) for p in args.runs], args.U or None, seeds, args.config_hash)
     if args.disorder is not None:
@@ -445,6 +468,7 @@ def _cmd_validate(args) -> int:
     from .io import write_atomic
     from .validation import compare_runs
 
+    _check_files(args, [*args.tebd, *args.exact], "--tebd/--exact")
     ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
     write_atomic(ds, args.out)
     log.info(
@@ -461,6 +485,8 @@ def _cmd_validate(args) -> int:
 def _cmd_fit(args) -> int:
     from .analysis.run import run_fit
 
+    _check_files(args, [args.agg] if args.agg else [], "--agg")
+    _check_files(args, [args.nc_fit] if args.nc_fit else [], "--nc-fit")
     run_fit(args.what, _settings(args), args.agg, args.nc_fit, args.out)
     return 0
 
@@ -483,30 +509,46 @@ def _meta(args: argparse.Namespace) -> dict:
 
 
 def _cmd_figure(args) -> int:
+    from .checksum import seal
     from .figures import make_figure
+    from .preflight import check_output
 
-    make_figure(
-        args.name,
-        _parse_inputs(args.input),
-        str(args.out_pdf),
-        str(args.out_png),
-        _meta(args),
-    )
+    inputs = _parse_inputs(args.input)
+    _check_files(args, [p for v in inputs.values() for p in v], "--input")
+    check_output(args.out_pdf, "--out-pdf")
+    check_output(args.out_png, "--out-png")
+    make_figure(args.name, inputs, str(args.out_pdf), str(args.out_png), _meta(args))
+    seal(args.out_pdf)
+    seal(args.out_png)
     return 0
 
 
 def _cmd_report(args) -> int:
+    from .checksum import seal
     from .report import write_claims
 
-    write_claims(_parse_inputs(args.input), str(args.out), _meta(args))
+    inputs = _parse_inputs(args.input)
+    _check_files(args, [p for v in inputs.values() for p in v], "--input")
+    write_claims(inputs, str(args.out), _meta(args))
+    seal(args.out)
     return 0
 
 
 def _cmd_estimate(args) -> int:
     from .jobs.estimate import estimate_main
 
-    print(estimate_main(args.configfile, max_runtime=args.max_runtime))
+    print(estimate_main(args.configfile, max_runtime=args.max_runtime, profile=args.profile))
     return 0
+
+
+def _check_files(args: argparse.Namespace, inputs: list, flag: str) -> None:
+    """Check the ``inputs`` of ``flag`` (readable, intact) and ``--out`` (writable)."""
+    from .preflight import check_input, check_output
+
+    for path in inputs:
+        check_input(Path(path), flag)
+    if getattr(args, "out", None) is not None:
+        check_output(args.out)
 
 
 _COMMANDS = {
@@ -533,12 +575,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         logging.getLogger("tenpy").setLevel(logging.WARNING)
         logging.getLogger("numexpr").setLevel(logging.WARNING)
-    from .io import RunFileError
+    from .checksum import DamagedFileError
+    from .io import RunFileError, WriteError
 
     try:
         return _COMMANDS[args.command](args)
-    except (ConfigError, RunFileError) as exc:
+    except (ConfigError, RunFileError, DamagedFileError) as exc:
         parser.exit(2, f"mblbath {args.command}: error: {exc}\n")
+    except WriteError as exc:
+        parser.exit(1, f"mblbath {args.command}: error: {exc}\n")
 
 
 if __name__ == "__main__":

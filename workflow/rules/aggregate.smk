@@ -3,14 +3,15 @@ rule aggregate:
         runs=lambda wc: tebd_runs(wc.L),
         disorder=rules.collect_disorder.output.nc,
     output:
-        nc="results/aggregate/{numerics}/L{L}.nc",
+        nc="results/aggregate/{model}/{numerics}/L{L}.nc",
     log:
-        "logs/aggregate/{numerics}/L{L}.log",
+        "logs/aggregate/{model}/{numerics}/L{L}.log",
     benchmark:
-        "benchmarks/aggregate/{numerics}/L{L}.tsv"
+        "benchmarks/aggregate/{model}/{numerics}/L{L}.tsv"
     params:
         U=" ".join(U_VALUES),
         n_seeds=len(SEEDS),
+        code=code("aggregate"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"

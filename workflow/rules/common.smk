@@ -1,18 +1,26 @@
-# Parse-time setup only: validate the config, expand the run table, path helpers.
+# Parse-time setup only: validate the config, expand the run table, path helpers, and the
+# checks that make the DAG truthful (damaged results moved aside, code fingerprints).
 
+from snakemake.logging import logger
+from snakemake_interface_executor_plugins.settings import ExecMode
 from snakemake.utils import validate
 
 import mblbath.config as mc
+from mblbath.jobs.capacity import Profile, capacity_warnings
+from mblbath.jobs.damaged import check_results
+from mblbath.jobs.fingerprint import code_fingerprint
 from mblbath.jobs.slurm import tebd_resources
 from mblbath.jobs.partial import existing, in_partial_pass
 
 
-validate(config, "../schemas/config.schema.yaml")
 try:
-    # Same schema again through mblbath (nested defaults, cross-field checks, NaN).
+    # mblbath's validation first: one line naming the key (Snakemake's names it too, but
+    # after a dump of the whole schema); integer keys of chi_max_per_L become strings.
     config.update(mc.validate_config(config))
 except mc.ConfigError as exc:
-    raise ValueError(f"invalid config: {exc}") from None
+    files = " over ".join(str(f) for f in workflow.configfiles) or "the config"
+    raise ValueError(f"invalid config ({files}): {exc}") from None
+validate(config, "../schemas/config.schema.yaml")
 
 SIZES = config["sweep"]["L"]
 U_VALUES = [mc.fmt_float(u) for u in config["sweep"]["U"]]
@@ -22,6 +30,7 @@ VALIDATE_L = min(SIZES)
 VALIDATE = (
     config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
 )
+MODEL = mc.model_for(config)
 # Partial pass after failed runs (mblbath.jobs.partial, workflow/rules/partial.smk): inputs
 # list only the runs that exist; sizes without any run are left out.
 PARTIAL = in_partial_pass()
@@ -33,6 +42,13 @@ wildcard_constraints:
     seed=r"[0-9]+",
     T=mc.FLOAT_RE,
     numerics=r"chi[0-9]+_dt[^/_]+_o[124]_svd[^/_]+_T[^/_]+",
+    model=mc.model_regex(),
+
+
+def code(command):
+    """Fingerprint of the package code `mblbath <command>` runs (mblbath.jobs.fingerprint):
+    a rule's `params: code=...`, so that a change to that code reruns the rule's jobs."""
+    return code_fingerprint(command)
 
 
 def wanted(paths):
@@ -59,13 +75,37 @@ def all_run_files():
     return runs
 
 
+def all_results():
+    """Every file the config's DAG makes, by kind: the default target asks for all of them,
+    so a missing file is rebuilt (with what depends on it) even if later files exist."""
+    out = {
+        "disorder": [f"results/disorder/{MODEL}/L{L}/seed{s}.nc" for L in SIZES for s in SEEDS],
+        "disorder_sets": [f"results/disorder/{MODEL}/L{L}.nc" for L in SIZES],
+        "runs": wanted(all_run_files()),
+    }
+    inputs = figure_inputs()
+    out.update((k, inputs[k]) for k in ("agg", "nc_fit", "lc_fit", "ld_fit", "ent_fit", "criterion", "validation"))
+    out["figures"] = [f"results/figures/{name}.{ext}" for name in FIGURES for ext in ("pdf", "png")]
+    out["claims"] = ["results/report/claims.md"]
+    return {k: v for k, v in out.items() if v}
+
+
 def numerics(L):
     """Folder name of the numerical settings used at size L."""
     return mc.numerics_for(config, L)
 
 
+def check_model(wildcards):
+    """The {model} of a job; it must be the config's (a target path of other parameters
+    would otherwise be computed with this config's)."""
+    if wildcards.model != MODEL:
+        raise ValueError(f"{wildcards.model} is not the config's model folder ({MODEL})")
+    return wildcards.model
+
+
 def run_flags(wildcards):
-    """Flags of a TEBD run; its {numerics} must be the config's for that L."""
+    """Flags of a TEBD run; its {model} and {numerics} must be the config's for that L."""
+    check_model(wildcards)
     if wildcards.numerics != numerics(wildcards.L):
         raise ValueError(
             f"{wildcards.numerics} is not the config's numerics for L={wildcards.L} ({numerics(wildcards.L)})"
@@ -75,6 +115,7 @@ def run_flags(wildcards):
 
 def exact_flags(wildcards):
     """Flags of an exact reference (model and time grid only); its {T} must be the config's t_max."""
+    check_model(wildcards)
     T = mc.fmt_float(config["numerics"]["t_max"])
     if wildcards.T != T:
         raise ValueError(f"T{wildcards.T} is not the config's t_max ({T})")
@@ -84,16 +125,16 @@ def exact_flags(wildcards):
 def run_path(kind, L, U, seed):
     """Path of a TEBD run ("runs") or of an exact reference ("exact")."""
     if kind == "runs":
-        return f"results/runs/{numerics(L)}/L{L}/U{U}/seed{seed}.nc"
-    return f"results/exact/T{mc.fmt_float(config['numerics']['t_max'])}/L{L}/U{U}/seed{seed}.nc"
+        return f"results/runs/{MODEL}/{numerics(L)}/L{L}/U{U}/seed{seed}.nc"
+    return f"results/exact/{MODEL}/T{mc.fmt_float(config['numerics']['t_max'])}/L{L}/U{U}/seed{seed}.nc"
 
 
 def agg_path(L):
-    return f"results/aggregate/{numerics(L)}/L{L}.nc"
+    return f"results/aggregate/{MODEL}/{numerics(L)}/L{L}.nc"
 
 
 def fit_path(L, quantity):
-    return f"results/fits/{numerics(L)}/L{L}/{quantity}.nc"
+    return f"results/fits/{MODEL}/{numerics(L)}/L{L}/{quantity}.nc"
 
 
 def validation_seeds():
@@ -116,7 +157,9 @@ def figure_inputs():
         "criterion": ["results/fits/criterion.nc"],
         "choices": ["results/fits/choices.nc"],
     }
-    out["validation"] = [f"results/validation/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
+    out["validation"] = (
+        [f"results/validation/{MODEL}/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
+    )
     return out
 
 
@@ -130,3 +173,19 @@ if PARTIAL:
     VALIDATE = VALIDATE and VALIDATE_L in SIZES and bool(validation_pairs(VALIDATE_L))
 if VALIDATE:
     FIGURES.append("validation")
+
+# Damaged results (truncated, unreadable, changed since written) are moved to
+# results/damaged/ before Snakemake plans, so that they are recomputed (mblbath.jobs.damaged).
+# A dry run moves them too (moved, never deleted), so that its plan is the real one. Only the
+# main Snakemake process checks: a job's own Snakemake (e.g. on a SLURM node, parsing this
+# file again) must not touch other jobs' outputs, which may be being written.
+if workflow.exec_mode == ExecMode.DEFAULT:
+    check_results((p for paths in all_results().values() for p in paths), say=logger.warning)
+if not PARTIAL:
+    _profile = Profile(
+        "local" if workflow.resource_settings.nodes is None else "cluster",
+        cluster=workflow.resource_settings.nodes is not None,
+        cores=workflow.resource_settings.cores or 1,
+    )
+    for _warning in capacity_warnings(config, _profile):
+        logger.warning(_warning)

@@ -1,13 +1,15 @@
 rule sample_disorder:
     output:
-        nc="results/disorder/L{L}/seed{seed}.nc",
+        nc="results/disorder/{model}/L{L}/seed{seed}.nc",
     log:
-        "logs/sample_disorder/L{L}/seed{seed}.log",
+        "logs/sample_disorder/{model}/L{L}/seed{seed}.log",
     benchmark:
-        "benchmarks/sample_disorder/L{L}/seed{seed}.tsv"
+        "benchmarks/sample_disorder/{model}/L{L}/seed{seed}.tsv"
     params:
         # {name: value} of the keys this rule uses (x-used-by), named in the command below.
         **mc.rule_params(config, "sample_disorder"),
+        model=check_model,
+        code=code("disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
@@ -18,13 +20,15 @@ rule sample_disorder:
 
 rule collect_disorder:
     input:
-        seeds=lambda wc: expand(rules.sample_disorder.output.nc, L=wc.L, seed=SEEDS),
+        seeds=lambda wc: expand(rules.sample_disorder.output.nc, model=wc.model, L=wc.L, seed=SEEDS),
     output:
-        nc="results/disorder/L{L}.nc",
+        nc="results/disorder/{model}/L{L}.nc",
     log:
-        "logs/collect_disorder/L{L}.log",
+        "logs/collect_disorder/{model}/L{L}.log",
     benchmark:
-        "benchmarks/collect_disorder/L{L}.tsv"
+        "benchmarks/collect_disorder/{model}/L{L}.tsv"
+    params:
+        code=code("disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"

@@ -31,6 +31,7 @@ for _name, _kinds in FIGURE_KINDS.items():
             name=_name,
             settings=settings_json(f"figure_{_name}"),
             inputs=lambda wc, input: input_flags({k: list(input[k]) for k in input.keys()}),
+            code=code("figure"),
         threads: 1
         conda:
             "../../envs/figures.yaml"

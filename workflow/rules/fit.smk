@@ -2,13 +2,14 @@ rule fit_nc:
     input:
         agg=rules.aggregate.output.nc,
     output:
-        nc="results/fits/{numerics}/L{L}/nc_profile.nc",
+        nc="results/fits/{model}/{numerics}/L{L}/nc_profile.nc",
     log:
-        "logs/fit_nc/{numerics}/L{L}.log",
+        "logs/fit_nc/{model}/{numerics}/L{L}.log",
     benchmark:
-        "benchmarks/fit_nc/{numerics}/L{L}.tsv"
+        "benchmarks/fit_nc/{model}/{numerics}/L{L}.tsv"
     params:
         settings=settings_json("fit_nc"),
+        code=code("fit"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -20,13 +21,14 @@ rule fit_lc:
     input:
         nc_fit=rules.fit_nc.output.nc,
     output:
-        nc="results/fits/{numerics}/L{L}/xi_c.nc",
+        nc="results/fits/{model}/{numerics}/L{L}/xi_c.nc",
     log:
-        "logs/fit_lc/{numerics}/L{L}.log",
+        "logs/fit_lc/{model}/{numerics}/L{L}.log",
     benchmark:
-        "benchmarks/fit_lc/{numerics}/L{L}.tsv"
+        "benchmarks/fit_lc/{model}/{numerics}/L{L}.tsv"
     params:
         settings=settings_json("fit_lc"),
+        code=code("fit"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -38,13 +40,14 @@ rule fit_ld:
     input:
         agg=rules.aggregate.output.nc,
     output:
-        nc="results/fits/{numerics}/L{L}/ell_d.nc",
+        nc="results/fits/{model}/{numerics}/L{L}/ell_d.nc",
     log:
-        "logs/fit_ld/{numerics}/L{L}.log",
+        "logs/fit_ld/{model}/{numerics}/L{L}.log",
     benchmark:
-        "benchmarks/fit_ld/{numerics}/L{L}.tsv"
+        "benchmarks/fit_ld/{model}/{numerics}/L{L}.tsv"
     params:
         settings=settings_json("fit_ld"),
+        code=code("fit"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -57,13 +60,14 @@ rule fit_entanglement:
         agg=rules.aggregate.output.nc,
         nc_fit=rules.fit_nc.output.nc,
     output:
-        nc="results/fits/{numerics}/L{L}/entanglement.nc",
+        nc="results/fits/{model}/{numerics}/L{L}/entanglement.nc",
     log:
-        "logs/fit_entanglement/{numerics}/L{L}.log",
+        "logs/fit_entanglement/{model}/{numerics}/L{L}.log",
     benchmark:
-        "benchmarks/fit_entanglement/{numerics}/L{L}.tsv"
+        "benchmarks/fit_entanglement/{model}/{numerics}/L{L}.tsv"
     params:
         settings=settings_json("fit_entanglement"),
+        code=code("fit"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -81,6 +85,7 @@ rule criterion:
         "benchmarks/criterion/criterion.tsv"
     params:
         settings=settings_json("criterion"),
+        code=code("fit"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
@@ -97,6 +102,7 @@ rule choices:
         "benchmarks/choices/choices.tsv"
     params:
         settings=settings_json("choices"),
+        code=code("fit"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"

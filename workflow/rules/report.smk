@@ -10,6 +10,7 @@ rule claims:
     params:
         settings=settings_json("claims"),
         inputs=lambda wc, input: input_flags({k: list(input[k]) for k in input.keys()}),
+        code=code("report"),
     threads: 1
     conda:
         "../../envs/figures.yaml"

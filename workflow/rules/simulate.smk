@@ -2,15 +2,16 @@ rule tebd:
     input:
         disorder=rules.sample_disorder.output.nc,
     output:
-        nc="results/runs/{numerics}/L{L}/U{U}/seed{seed}.nc",
+        nc="results/runs/{model}/{numerics}/L{L}/U{U}/seed{seed}.nc",
     log:
-        "logs/tebd/{numerics}/L{L}/U{U}/seed{seed}.log",
+        "logs/tebd/{model}/{numerics}/L{L}/U{U}/seed{seed}.log",
     benchmark:
-        "benchmarks/tebd/{numerics}/L{L}/U{U}/seed{seed}.tsv"
+        "benchmarks/tebd/{model}/{numerics}/L{L}/U{U}/seed{seed}.tsv"
     params:
         flags=run_flags,
         # Outside the declared outputs: Snakemake never deletes it when a job dies.
-        checkpoint="results/checkpoints/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
+        checkpoint="results/checkpoints/{model}/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
+        code=code("run"),
     threads: 1
     resources:
         # From the measured cost model (mblbath.jobs.cost, mblbath.jobs.slurm); see profiles/slurm/config.yaml.
@@ -31,13 +32,14 @@ rule exact:
     input:
         disorder=rules.sample_disorder.output.nc,
     output:
-        nc="results/exact/T{T}/L{L}/U{U}/seed{seed}.nc",
+        nc="results/exact/{model}/T{T}/L{L}/U{U}/seed{seed}.nc",
     log:
-        "logs/exact/T{T}/L{L}/U{U}/seed{seed}.log",
+        "logs/exact/{model}/T{T}/L{L}/U{U}/seed{seed}.log",
     benchmark:
-        "benchmarks/exact/T{T}/L{L}/U{U}/seed{seed}.tsv"
+        "benchmarks/exact/{model}/T{T}/L{L}/U{U}/seed{seed}.tsv"
     params:
         flags=exact_flags,
+        code=code("exact"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
@@ -51,11 +53,13 @@ rule validate:
         tebd=lambda wc: [t for t, _ in validation_pairs(wc.L)],
         exact=lambda wc: [e for _, e in validation_pairs(wc.L)],
     output:
-        nc="results/validation/{numerics}/L{L}.nc",
+        nc="results/validation/{model}/{numerics}/L{L}.nc",
     log:
-        "logs/validate/{numerics}/L{L}.log",
+        "logs/validate/{model}/{numerics}/L{L}.log",
     benchmark:
-        "benchmarks/validate/{numerics}/L{L}.tsv"
+        "benchmarks/validate/{model}/{numerics}/L{L}.tsv"
+    params:
+        code=code("validate"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"

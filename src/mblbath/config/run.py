@@ -30,6 +30,9 @@ __all__ = [
     "run_values",
     "numerics_of",
     "numerics_for",
+    "model_of",
+    "model_for",
+    "model_regex",
     "run_table",
 ]
 
@@ -48,6 +51,11 @@ def _c0(self) -> int:
 def _numerics(self) -> str:
     """Folder name of the settings that change results (:func:`numerics_of`)."""
     return numerics_of(vars(self))
+
+
+def _model_folder(self) -> str:
+    """Folder name of the model parameters (:func:`model_of`)."""
+    return model_of(vars(self), self._table)
 
 
 def _times(self) -> np.ndarray:
@@ -86,6 +94,7 @@ def make_run_params_class(table: ParamTable) -> type:
         "_table": table,
         "c0": property(_c0),
         "numerics": property(_numerics),
+        "model_folder": property(_model_folder),
         "times": _times,
         "cdd_times": _cdd_times,
         "as_attrs": _as_attrs,
@@ -181,6 +190,26 @@ _NUMERICS_KEYS = tuple(inspect.signature(numerics_name).parameters)
 def numerics_for(cfg: Mapping[str, Any], L: int | str) -> str:
     """Folder name of the numerical settings a validated config uses at size ``L``."""
     return numerics_of(run_values(cfg, int(L)))
+
+
+def model_of(values: Mapping[str, Any], table: ParamTable = TABLE) -> str:
+    """Folder name of the model parameters (the keys with ``x-path``), name -> value:
+    ``W6.5_td1_tc1_r1_cmid_ms20220711``. The value of ``c_site`` is the configured one
+    (null: ``cmid``), not the site it resolves to."""
+    return "_".join(p.path_text(values[p.name]) for p in table.path_params)
+
+
+def model_for(cfg: Mapping[str, Any], table: ParamTable = TABLE) -> str:
+    """:func:`model_of` a validated config."""
+    values = {
+        p.name: cfg[p.section][p.name] if p.section else cfg[p.name] for p in table.path_params
+    }
+    return model_of(values, table)
+
+
+def model_regex(table: ParamTable = TABLE) -> str:
+    """Regular expression of the ``{model}`` wildcard: ``W[^/_]+_td[^/_]+_...``."""
+    return "_".join(f"{p.path_label}[^/_]+" for p in table.path_params)
 
 
 def run_table(cfg: dict) -> list:

@@ -3,7 +3,8 @@
 The schema (``workflow/schemas/config.schema.yaml``) is the only list of parameters. This
 module reads it once into a :class:`ParamTable` of :class:`Param` entries -- name, section,
 type, default, description, sub-schema -- plus the two annotations the schema adds for the
-code: ``x-used-by`` (the rules whose ``params:`` carry the key) and ``x-flag: when-set``. The
+code: ``x-used-by`` (the rules whose ``params:`` carry the key), ``x-flag: when-set`` and
+``x-path`` (the keys that name the ``{model}`` folder of the results paths). The
 run parameters (:class:`~mblbath.config.run.RunParams`), the CLI flags of ``mblbath
 run|exact|disorder``, the rule flags and settings of the workflow, and the keys the
 validation compares are all derived from it.
@@ -69,6 +70,23 @@ class Param:
     @property
     def description(self) -> str:
         return " ".join(str(self.schema.get("description", "")).split())
+
+    @property
+    def path_label(self) -> str | None:
+        """Label of the key in the ``{model}`` folder name (``x-path``), or None."""
+        return self.schema.get("x-path")
+
+    def path_text(self, value: Any) -> str:
+        """``label + value`` in a folder name: ``W6.5``, ``ms20220711``, ``cmid`` (null)."""
+        from .derived import fmt_float
+
+        if value is None:
+            text = str(self.schema.get("x-path-null", "none"))
+        elif self.pytype is float:
+            text = fmt_float(value)
+        else:
+            text = str(value)
+        return f"{self.path_label}{text}"
 
     @property
     def json_types(self) -> tuple[str, ...]:
@@ -138,6 +156,11 @@ class ParamTable:
             for p in self.used_by(rule)
             if self._run.get(p.name) is p and (section == "*" or p.section == section)
         )
+
+    @property
+    def path_params(self) -> tuple[Param, ...]:
+        """The keys that name the ``{model}`` folder (``x-path``), in schema order."""
+        return tuple(p for p in self.params if p.path_label is not None)
 
     @property
     def rules(self) -> frozenset[str]:

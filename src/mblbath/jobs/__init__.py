@@ -3,7 +3,10 @@
 - :mod:`~mblbath.jobs.cost`: the cost model of a TEBD run (time per step, memory);
 - :mod:`~mblbath.jobs.slurm`: the SLURM requests, walltime signal and retries built on it;
 - :mod:`~mblbath.jobs.estimate`: the table ``mblbath estimate`` prints;
-- :mod:`~mblbath.jobs.partial`: the partial Snakemake pass after failed runs.
+- :mod:`~mblbath.jobs.partial`: the partial Snakemake pass after failed runs;
+- :mod:`~mblbath.jobs.capacity`: warnings when a plan exceeds what the profile delivers;
+- :mod:`~mblbath.jobs.damaged`: damaged results moved aside when the DAG is built;
+- :mod:`~mblbath.jobs.fingerprint`: the code fingerprint of each rule's command.
 
 Nothing here is imported by the physics; the workflow (``workflow/rules/*.smk``) and the
 CLI import the submodules directly.

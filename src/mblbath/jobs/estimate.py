@@ -3,17 +3,20 @@
 Built from the cost model (:mod:`mblbath.jobs.cost`) and the SLURM requests
 (:mod:`mblbath.jobs.slurm`): per size the job count, the model's time per step and per run,
 the runtime request and the number of tries it needs, the memory request and the
-core-hours.
+core-hours. Config files are merged as Snakemake merges them (over ``config/config.yaml``),
+and the table ends with the warnings of :mod:`mblbath.jobs.capacity` for the chosen
+profile.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError, load_config
+from ..config import ConfigError, load_configs
+from .capacity import Profile, capacity_warnings, read_profile
 from .cost import COEFFICIENTS, CostCoefficients
 from .slurm import max_runtime_minutes, size_cost
 
@@ -149,19 +152,58 @@ def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
     return "\n".join(lines)
 
 
-def estimate_main(config_path: str | os.PathLike, *, max_runtime: int | None = None) -> str:
-    """Text of ``mblbath estimate --configfile PATH``: per-size job count, per-job runtime
-    and memory, total core-hours and the largest job.
+#: The workflow's own config file and local profile, relative to the repository root (the
+#: working directory of ``snakemake``).
+BASE_CONFIG = Path("config") / "config.yaml"
+LOCAL_PROFILE = Path("profiles") / "default"
+
+
+def estimate_main(
+    config_paths: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    max_runtime: int | None = None,
+    base: str | os.PathLike | None = BASE_CONFIG,
+    profile: str | os.PathLike | None = LOCAL_PROFILE,
+) -> str:
+    """Text of ``mblbath estimate --configfile PATH...``: per-size job count, per-job runtime
+    and memory, total core-hours, the largest job, and what exceeds the profile.
 
     Parameters
     ----------
-    config_path : path
-        A config file, validated (schema defaults for missing keys).
+    config_paths : path or sequence of paths
+        Config files, validated (schema defaults for missing keys), each merged over the
+        previous as Snakemake merges ``--configfile`` files.
     max_runtime : int, optional
         Cap of one job's runtime request in minutes (default :func:`max_runtime_minutes`).
+    base : path, optional
+        The workflow's config file, merged under ``config_paths`` if it exists (Snakemake
+        reads it first; default ``config/config.yaml``); None: not used.
+    profile : path, optional
+        Snakemake profile folder whose capacity the plan is checked against (default
+        ``profiles/default``; if it does not exist, the local machine with all its cores).
     """
     if max_runtime is not None and max_runtime < 10:
         raise ConfigError(f"parameter '--max-runtime': {max_runtime} is less than 10 minutes")
-    cfg = load_config(config_path)
+    if isinstance(config_paths, str | os.PathLike):
+        config_paths = [config_paths]
+    paths = [Path(p) for p in config_paths]
+    base_path = Path(base) if base is not None and Path(base).is_file() else None
+    if base_path is not None and any(p.resolve() == base_path.resolve() for p in paths):
+        base_path = None
+    cfg = load_configs(paths, base=base_path)
     est = estimate(cfg, max_runtime=max_runtime)
-    return format_estimate(est, title=f"mblbath estimate: {Path(config_path)}")
+    names = " over ".join(str(p) for p in reversed([*([base_path] if base_path else []), *paths]))
+    text = format_estimate(est, title=f"mblbath estimate: {names}")
+    if profile is not None and Path(profile).is_dir():
+        prof = read_profile(profile)
+    else:
+        prof = Profile("this machine", cluster=False, cores=os.cpu_count() or 1)
+    warnings = capacity_warnings(cfg, prof, max_runtime=est["max_runtime"])
+    if warnings:
+        text += (
+            f"\nwarning (profile {prof.name}, {prof.cores} cores):"
+            if not prof.cluster
+            else (f"\nwarning (profile {prof.name}):")
+        )
+        text += "".join(f"\n  {w.removeprefix('mblbath: ')}" for w in warnings)
+    return text

@@ -119,7 +119,10 @@ def run_tebd(
         Checkpoint file. If it holds a valid checkpoint of this very run (same parameters
         and disorder, see :mod:`mblbath.tebd.checkpoint`) the evolution resumes from it; the state
         is saved there at a measurement time when ``checkpoint_every_s`` seconds have passed
-        since the last save, and whenever ``should_stop`` turns true.
+        since the last save, and whenever ``should_stop`` turns true. At the end the
+        measurements alone (no MPS) are saved there, so that if writing the results fails
+        (a full disk), a rerun returns them at once; the caller removes the checkpoint once
+        the results are written (:func:`~mblbath.tebd.checkpoint.remove_checkpoint`).
     checkpoint_every_s : float
         Minimal wall time between two periodic checkpoints (0: at every measurement).
     should_stop : callable, optional
@@ -151,14 +154,16 @@ def run_tebd(
     model = BathModel({"L": params.L, "eps": eps, "U": params.U, "td": params.td, "tc": params.tc})
     key = run_key(params, eps)
     state = _start_state(params, model, checkpoint, key)
-    engine = make_engine(state["psi"], model, _tebd_options(params), n_threads=n_threads)
-    if state["trunc_err"] is not None:
-        engine.trunc_err = state["trunc_err"]
-    saver = _Saver(checkpoint, key, checkpoint_every_s, state, engine)
-    try:
-        _evolve(params, state, engine, saver, on_progress, should_stop)
-    finally:
-        engine.close()
+    if state["k_next"] < len(params.times()):
+        engine = make_engine(state["psi"], model, _tebd_options(params), n_threads=n_threads)
+        if state["trunc_err"] is not None:
+            engine.trunc_err = state["trunc_err"]
+        saver = _Saver(checkpoint, key, checkpoint_every_s, state, engine)
+        try:
+            _evolve(params, state, engine, saver, on_progress, should_stop)
+        finally:
+            engine.close()
+        saver.save_final()
     result = {name: np.asarray(v) for name, v in state["out"].items()}
     result["times"] = params.times()
     return result
@@ -184,7 +189,10 @@ def _start_state(
             "trunc_err": None,
             "elapsed": 0.0,
         }
-    log.info("resuming from %s at t = %.4g", checkpoint, state["done"] * params.dt)
+    if state["k_next"] >= len(params.times()):
+        log.info("%s holds the finished run: nothing left to evolve", checkpoint)
+    else:
+        log.info("resuming from %s at t = %.4g", checkpoint, state["done"] * params.dt)
     return state
 
 
@@ -235,6 +243,19 @@ class _Saver:
                 "elapsed": self.elapsed(),
             },
         )
+
+    def save_final(self) -> None:
+        """Save the measurements of the finished run (without the MPS, which is no longer
+        needed); a failure is only logged, since the results are still in memory."""
+        if self.path is None:
+            return
+        s = self.state
+        final = {"psi": None, "out": s["out"], "done": s["done"], "k_next": len(s["out"]["n_d"])}
+        final.update(trunc_err=self.engine.trunc_err, elapsed=self.elapsed())
+        try:
+            save_checkpoint(self.path, self.key, final)
+        except OSError as exc:
+            log.warning("could not save the finished run to %s (%s)", self.path, exc)
 
     def periodic(self, k_next: int, n_times: int) -> None:
         """Save if ``every_s`` seconds have passed since the last save (not after the end)."""
