@@ -1,5 +1,8 @@
 # Parse-time setup only: validate the config, expand the run table, path helpers.
 
+import shlex
+from pathlib import Path
+
 from snakemake.utils import validate
 
 import mblbath.config as mc
@@ -13,6 +16,14 @@ try:
     config.update(mc.validate_config(config))
 except mc.ConfigError as exc:
     raise ValueError(f"invalid config: {exc}") from None
+
+# How every rule runs mblbath: this repository's src/ first on PYTHONPATH, so that a conda
+# env (third-party packages only, envs/*.yaml) and a venv with mblbath installed run the same,
+# current code, wherever Snakemake puts the env. PYTHONPATH is set in the command because
+# Snakemake removes it from the environment of conda jobs. `env` execs python, so in
+# `exec {MBLBATH} ...` no shell stays in between (SIGTERM reaches mblbath).
+_SRC = shlex.quote(str(Path(workflow.basedir, "src")))
+MBLBATH = f"env PYTHONPATH={_SRC}" + "${PYTHONPATH:+:$PYTHONPATH} python -m mblbath"
 
 SIZES = config["sweep"]["L"]
 U_VALUES = [mc.fmt_float(u) for u in config["sweep"]["U"]]

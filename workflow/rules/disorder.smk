@@ -12,7 +12,7 @@ rule sample_disorder:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
+        "{MBLBATH} disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
         " --master-seed {params.master_seed} --out {output.nc} 2> {log}"
 
 
@@ -29,4 +29,4 @@ rule collect_disorder:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"
+        "{MBLBATH} disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"
