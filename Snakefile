@@ -11,7 +11,8 @@
 #   results/fits/{numerics}/L{L}/{quantity}.nc     nc_profile, xi_c, ell_d, entanglement
 #   results/fits/criterion.nc                      Eq. (2) on single-particle data
 #   results/figures/{name}.{pdf,png}               fig1..fig4, criterion, validation
-#   results/report/claims.md                       each claim: paper vs measured
+#   results/report/claims.{md,html}                each claim: paper vs measured
+#   results/report/summary.html                    verdict counts for the report's first page
 # Logs mirror results under logs/<rule>/..., benchmarks under benchmarks/<rule>/...
 #
 # With --keep-going, failed runs do not hold the rest back: a partial pass builds the
@@ -23,6 +24,10 @@ min_version("9.0")
 
 
 configfile: "config/config.yaml"
+
+
+# First page of `snakemake --report`: the paper, the config, the commit, the verdicts.
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -40,3 +45,4 @@ rule all:
     input:
         figures=expand("results/figures/{name}.{ext}", name=FIGURES, ext=("pdf", "png")),
         claims="results/report/claims.md",
+        claims_html="results/report/claims.html",
