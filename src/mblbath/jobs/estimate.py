@@ -50,7 +50,7 @@ def estimate(
     """
     import pandas as pd
 
-    cap = max_runtime_minutes() if max_runtime is None else int(max_runtime)
+    cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
     rows = []
     for L in cfg["sweep"]["L"]:
         size = size_cost(cfg, L, runtime_safety, mem_safety, cap, coeffs)
@@ -142,7 +142,7 @@ def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
     if (est["by_L"]["attempts"] > 1).any():
         lines.append(
             f"tries > 1: runs longer than the {est['max_runtime']} min cap "
-            "(MBLBATH_MAX_RUNTIME_MIN) are checkpointed before the limit and resumed by "
+            "(execution.max_runtime_min) are checkpointed before the limit and resumed by "
             f"a retry: run Snakemake with --retries {est['retries']} (or start it again "
             "until every run is done; each resumes from its checkpoint)."
         )
@@ -158,7 +158,8 @@ def estimate_main(config_path: str | os.PathLike, *, max_runtime: int | None = N
     config_path : path
         A config file, validated (schema defaults for missing keys).
     max_runtime : int, optional
-        Cap of one job's runtime request in minutes (default :func:`max_runtime_minutes`).
+        Cap of one job's runtime request in minutes (default: the config's
+        ``execution.max_runtime_min``).
     """
     if max_runtime is not None and max_runtime < 10:
         raise ConfigError(f"parameter '--max-runtime': {max_runtime} is less than 10 minutes")
