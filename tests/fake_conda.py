@@ -89,7 +89,7 @@ def create(env_file: Path, prefix: Path) -> int:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
     pip = [sys.executable, "-m", "pip", "--python", str(prefix / "bin" / "python")]
     subprocess.run(
-        [*pip, "install", "--quiet", "--no-deps", "--no-input", *reqs],
+        [*pip, "install", "--quiet", "--no-deps", "--no-input", "--no-compile", *reqs],
         check=True,
         cwd=env_file.parent,
     )
