@@ -242,3 +242,23 @@ def test_misuse_exits_2_with_one_line(tmp_path, disorder_file, capsys, argv, pro
     assert err.startswith(f"mblbath {argv[0]}"), err
     assert problem in err, err
     assert not (tmp_path / "out.nc").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_runs_that_do_not_fit_together_exit_2_with_one_line(tmp_path, run_file, capsys):
+    """aggregate: a run outside the requested grid; validate: runs that do not pair up."""
+    exact = tmp_path / "exact.nc"
+    args = ["exact", "--L", "6", "--U", "5", "--seed", "1", "--t-max", "0.5", "--dt", "0.05"]
+    assert main([*args, "--out", str(exact)]) == 0
+    agg, val = ["--out", str(tmp_path / "a.nc")], ["--out", str(tmp_path / "v.nc")]
+    cases = [
+        (["aggregate", str(run_file), "--U", "7", *agg], "outside"),
+        (["aggregate", str(run_file), "--n-seeds", "0", *agg], "-seeds"),
+        (["validate", "--tebd", str(run_file), "--exact", str(exact), *val], "pair up"),
+    ]
+    for argv, problem in cases:
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and problem in err, err
+    assert not list(tmp_path.glob("[av].nc"))

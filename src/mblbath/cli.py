@@ -431,10 +431,18 @@ def _cmd_aggregate(args) -> int:
     from .aggregate import aggregate_runs, check_disorder
     from .io import write_atomic
 
+    if args.n_seeds is not None and args.n_seeds < 1:
+        raise ConfigError("parameter '--n-seeds': must be >= 1")
     seeds = range(args.n_seeds) if args.n_seeds is not None else None
-    ds = aggregate_runs([str(p) for p in args.runs], args.U or None, seeds, args.config_hash)
+    try:
+        ds = aggregate_runs([str(p) for p in args.runs], args.U or None, seeds, args.config_hash)
+    except ValueError as exc:  # runs that do not fit the grid or each other: bad arguments
+        raise ConfigError(f"runs: {exc}") from None
     if args.disorder is not None:
-        check_disorder(ds, args.disorder)
+        try:
+            check_disorder(ds, args.disorder)
+        except ValueError as exc:
+            raise ConfigError(f"parameter '--disorder': {exc}") from None
     write_atomic(ds, args.out)
     log.info(
         "aggregated %d runs (%d missing) -> %s", ds.attrs["n_runs"], ds.attrs["n_missing"], args.out
@@ -446,7 +454,10 @@ def _cmd_validate(args) -> int:
     from .io import write_atomic
     from .validation import compare_runs
 
-    ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
+    try:
+        ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
+    except ValueError as exc:  # runs that do not pair up: bad arguments
+        raise ConfigError(f"parameters '--tebd', '--exact': {exc}") from None
     write_atomic(ds, args.out)
     log.info(
         "validation L=%s: max |dn_c| %.2e, |dn_d| %.2e, |dS| %.2e -> passed=%d",
