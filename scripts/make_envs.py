@@ -18,7 +18,7 @@ The envs hold no path and no copy of mblbath: Snakemake copies an env file to
 ``.snakemake/conda/<hash>.yaml`` before conda reads it, so a relative path (``-e ..``)
 would point into ``.snakemake/``, and an installed copy of mblbath would go stale when the
 code changes. The rules run ``python -m mblbath`` with the repository's ``src/`` first on
-``PYTHONPATH`` instead (``MBLBATH`` in workflow/rules/common.smk).
+``PYTHONPATH`` instead (the shell prefix set in workflow/rules/common.smk).
 
 Run from the repository root in the environment installed from requirements.lock:
 ``python scripts/make_envs.py`` (``--check``: exit 1 if a file differs).

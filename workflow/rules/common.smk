@@ -17,13 +17,13 @@ try:
 except mc.ConfigError as exc:
     raise ValueError(f"invalid config: {exc}") from None
 
-# How every rule runs mblbath: this repository's src/ first on PYTHONPATH, so that a conda
-# env (third-party packages only, envs/*.yaml) and a venv with mblbath installed run the same,
-# current code, wherever Snakemake puts the env. PYTHONPATH is set in the command because
-# Snakemake removes it from the environment of conda jobs. `env` execs python, so in
-# `exec {MBLBATH} ...` no shell stays in between (SIGTERM reaches mblbath).
-_SRC = shlex.quote(str(Path(workflow.basedir, "src")))
-MBLBATH = f"env PYTHONPATH={_SRC}" + "${PYTHONPATH:+:$PYTHONPATH} python -m mblbath"
+# Every job runs `python -m mblbath` with this repository's src/ first on PYTHONPATH, so that
+# a conda env (third-party packages only, envs/*.yaml) and a venv with mblbath installed run
+# the same, current code, wherever Snakemake puts the env. The prefix of every shell command
+# sets it, because Snakemake removes PYTHONPATH from the environment of conda jobs; it keeps
+# Snakemake's strict mode, which a prefix replaces.
+_SRC = shlex.quote(str(Path(workflow.basedir, "src"))).replace("{", "{{").replace("}", "}}")
+shell.prefix(f"set -euo pipefail; export PYTHONPATH={_SRC}" + "${{PYTHONPATH:+:$PYTHONPATH}}; ")
 
 SIZES = config["sweep"]["L"]
 U_VALUES = [mc.fmt_float(u) for u in config["sweep"]["U"]]

@@ -12,7 +12,7 @@ rule sample_disorder:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "{MBLBATH} disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
+        "python -m mblbath disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
         " --master-seed {params.master_seed} --out {output.nc} 2> {log}"
 
 
@@ -29,4 +29,4 @@ rule collect_disorder:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "{MBLBATH} disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"
+        "python -m mblbath disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"

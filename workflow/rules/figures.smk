@@ -58,5 +58,5 @@ for _name, _kinds in FIGURE_KINDS.items():
         conda:
             "../../envs/figures.yaml"
         shell:
-            "{MBLBATH} figure {params.name} --settings {params.settings:q} {params.inputs}"
+            "python -m mblbath figure {params.name} --settings {params.settings:q} {params.inputs}"
             " --out-pdf {output.pdf} --out-png {output.png} 2> {log}"

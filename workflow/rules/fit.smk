@@ -13,7 +13,7 @@ rule fit_nc:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} fit nc --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
+        "python -m mblbath fit nc --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
 
 
 rule fit_lc:
@@ -31,7 +31,7 @@ rule fit_lc:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} fit lc --settings {params.settings:q} --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
+        "python -m mblbath fit lc --settings {params.settings:q} --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
 
 
 rule fit_ld:
@@ -49,7 +49,7 @@ rule fit_ld:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} fit ld --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
+        "python -m mblbath fit ld --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
 
 
 rule fit_entanglement:
@@ -68,7 +68,7 @@ rule fit_entanglement:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} fit entanglement --settings {params.settings:q} --agg {input.agg}"
+        "python -m mblbath fit entanglement --settings {params.settings:q} --agg {input.agg}"
         " --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
 
 
@@ -85,4 +85,4 @@ rule criterion:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} fit criterion --settings {params.settings:q} --out {output.nc} 2> {log}"
+        "python -m mblbath fit criterion --settings {params.settings:q} --out {output.nc} 2> {log}"

@@ -23,5 +23,5 @@ rule claims:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} report --settings {params.settings:q} {params.inputs} --out {output.md}"
+        "python -m mblbath report --settings {params.settings:q} {params.inputs} --out {output.md}"
         " --out-html {output.html} --out-summary {output.summary} 2> {log}"

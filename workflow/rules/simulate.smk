@@ -22,7 +22,7 @@ rule tebd:
     shell:
         # exec: SLURM's SIGTERM then reaches mblbath (which checkpoints) and the job step
         # ends only when mblbath has exited; a bash in between would die at once.
-        "exec {MBLBATH} run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        "exec python -m mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --checkpoint {params.checkpoint} --no-progress"
         " --out {output.nc} 2>> {log}"
 
@@ -42,7 +42,7 @@ rule exact:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "{MBLBATH} exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        "python -m mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --out {output.nc} 2> {log}"
 
 
@@ -60,4 +60,4 @@ rule validate:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "{MBLBATH} validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"
+        "python -m mblbath validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"
