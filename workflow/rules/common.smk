@@ -9,7 +9,6 @@ import mblbath.config as mc
 from mblbath.jobs.slurm import tebd_resources
 from mblbath.jobs.partial import existing, in_partial_pass
 
-
 validate(config, "../schemas/config.schema.yaml")
 try:
     # Same schema again through mblbath (nested defaults, cross-field checks, NaN).
@@ -30,9 +29,7 @@ U_VALUES = [mc.fmt_float(u) for u in config["sweep"]["U"]]
 SEEDS = list(range(config["sweep"]["n_seeds"]))
 FIGURES = ["fig1", "fig2", "fig3", "fig4", "criterion"]
 VALIDATE_L = min(SIZES)
-VALIDATE = (
-    config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
-)
+VALIDATE = config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
 # Partial pass after failed runs (mblbath.jobs.partial, workflow/rules/partial.smk): inputs
 # list only the runs that exist; sizes without any run are left out.
 PARTIAL = in_partial_pass()
@@ -58,7 +55,11 @@ def tebd_runs(L):
 
 def validation_pairs(L):
     """(tebd, exact) run file pairs that the validation compares."""
-    pairs = [(run_path("runs", L, U, s), run_path("exact", L, U, s)) for U in U_VALUES for s in validation_seeds()]
+    pairs = [
+        (run_path("runs", L, U, s), run_path("exact", L, U, s))
+        for U in U_VALUES
+        for s in validation_seeds()
+    ]
     return [(t, e) for t, e in pairs if not PARTIAL or existing([t, e]) == [t, e]]
 
 
@@ -126,7 +127,9 @@ def figure_inputs():
         "ent_fit": [fit_path(L, "entanglement") for L in SIZES],
         "criterion": ["results/fits/criterion.nc"],
     }
-    out["validation"] = [f"results/validation/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
+    out["validation"] = (
+        [f"results/validation/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
+    )
     return out
 
 
