@@ -14,7 +14,8 @@
 #   results/fits/criterion.nc                                Eq. (2) on single-particle data
 #   results/fits/choices.nc                                  the choices the paper leaves open
 #   results/figures/{name}.{pdf,png}                         fig1..fig4, criterion, validation
-#   results/report/claims.md                                 each claim: paper vs measured
+#   results/report/claims.{md,html}                          each claim: paper vs measured
+#   results/report/summary.html                              verdict counts for the report's first page
 #   results/damaged/...                                      damaged results, moved aside
 # Every file F has its checksum sidecar F.sha256 (mblbath.checksum).
 # Logs mirror results under logs/<rule>/..., benchmarks under benchmarks/<rule>/...
@@ -41,6 +42,10 @@ if Path("config/config.yaml").is_file():
 
 
 configfile: "config/config.yaml"
+
+
+# First page of `snakemake --report`: the paper, the config, the commit, the verdicts.
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"

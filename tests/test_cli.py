@@ -134,3 +134,131 @@ def test_flags_fall_back_to_the_config_file_then_the_schema(tmp_path, monkeypatc
         main([*argv, "--config", str(cfg), "--dt", "0.05"])
     p = seen["params"]
     assert (p.chi_max, p.dt, p.order) == (24, 0.05, 4)  # per-L config, flag, schema default
+
+
+def _subparsers():
+    import argparse
+
+    from mblbath.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def test_every_flag_has_help_and_shows_its_default():
+    """Each flag of each subcommand says what it does and, unless it must be given, its
+    default (the schema flags take both from the schema)."""
+    import argparse
+
+    subs = _subparsers()
+    assert set(subs) == {
+        "run", "exact", "disorder", "aggregate", "validate", "fit", "figure", "report", "estimate"
+    }  # fmt: skip
+    for name, parser in subs.items():
+        in_required_group = {
+            a for g in parser._mutually_exclusive_groups if g.required for a in g._group_actions
+        }
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            flag = f"mblbath {name} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help and len(action.help) > 5, flag
+            optional = action.option_strings and not action.required
+            if optional and action not in in_required_group:
+                assert "(default: " in action.help, flag
+
+
+def test_run_help_shows_every_default(capsys):
+    from mblbath.config import TABLE
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for param in TABLE.used_by("tebd"):
+        assert param.flag in text, param.flag
+    assert "(default: 0.05)" in text and "(default: 4)" in text  # dt, order
+    assert "(default: 10)" in text  # --checkpoint-every
+
+
+@pytest.fixture
+def disorder_file(tmp_path):
+    out = tmp_path / "d.nc"
+    assert main(["disorder", "--L", "6", "--n-seeds", "1", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["run", "--L", "6", "--U", "1", "--seed", "0", "--disorder", "{missing}"], "no such file"),
+        (["run", "--L", "6", "--U", "1", "--seed", "0", "--threads", "0"], "--threads"),
+        (["exact", "--L", "6", "--U", "1", "--seed", "0", "--method", "free"], "--method"),
+        (["exact", "--L", "6", "--U", "1", "--seed", "0", "--config", "{missing}"], "no such"),
+        (["disorder", "--L", "6", "--merge", "{missing}"], "no such file"),
+        (["disorder", "--L", "6", "--n-seeds", "0"], "--n-seeds"),
+        (["disorder", "--L", "7", "--n-seeds", "1"], "--L"),
+        (["aggregate", "{missing}"], "no such file"),
+        (["aggregate", "{disorder}", "--n-seeds", "two"], "--n-seeds"),
+        (["validate", "--tebd", "{missing}", "--exact", "{disorder}"], "no such file"),
+        (["fit", "nc", "--agg", "{missing}"], "no such file"),
+        (["fit", "nc"], "--agg"),
+        (["fit", "lc"], "--nc-fit"),
+        (["fit", "slope", "--agg", "{disorder}"], "slope"),
+        (["fit", "criterion", "--settings", "{{not json"], "--settings"),
+        (["fit", "criterion", "--settings", '{{"criterion": {{"n_W": 1}}}}'], "n_W"),
+        (["figure", "nosuch", "--out-png", "{png}"], "nosuch"),
+        (["figure", "fig1", "--input", "agg={missing}", "--out-png", "{png}"], "no such file"),
+        (["figure", "fig1", "--input", "agg", "--out-png", "{png}"], "--input"),
+        (["report", "--input", "agg={missing}"], "no such file"),
+        (["report", "--settings", '{{"analysis": {{"fit_t_min": -1}}}}'], "fit_t_min"),
+        (["estimate", "--configfile", "{missing}"], "no such file"),
+        (["estimate", "--configfile", "{config}", "--max-runtime", "5"], "--max-runtime"),
+    ],
+)
+def test_misuse_exits_2_with_one_line(tmp_path, disorder_file, capsys, argv, problem):
+    """Every subcommand: a bad value, a missing file or an unknown name ends with exit code 2
+    and one line on stderr that names the problem (no traceback), before any output."""
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[1] / "config" / "smoke.yaml"
+    paths = {
+        "missing": tmp_path / "missing.nc",
+        "disorder": disorder_file,
+        "png": tmp_path / "x.png",
+        "config": config,
+    }
+    argv = [a.format(**paths) for a in argv]
+    out = {"figure": ["--out-pdf", str(tmp_path / "x.pdf")]}.get(argv[0], [])
+    if argv[0] not in ("figure", "estimate"):
+        out = ["--out", str(tmp_path / "out.nc")]
+    if argv[0] == "figure" and "--out-png" not in argv:
+        out += ["--out-png", str(tmp_path / "x.png")]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, *out])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert err.startswith(f"mblbath {argv[0]}"), err
+    assert problem in err, err
+    assert not (tmp_path / "out.nc").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_runs_that_do_not_fit_together_exit_2_with_one_line(tmp_path, run_file, capsys):
+    """aggregate: a run outside the requested grid; validate: runs that do not pair up."""
+    exact = tmp_path / "exact.nc"
+    args = ["exact", "--L", "6", "--U", "5", "--seed", "1", "--t-max", "0.5", "--dt", "0.05"]
+    assert main([*args, "--out", str(exact)]) == 0
+    agg, val = ["--out", str(tmp_path / "a.nc")], ["--out", str(tmp_path / "v.nc")]
+    cases = [
+        (["aggregate", str(run_file), "--U", "7", *agg], "outside"),
+        (["aggregate", str(run_file), "--n-seeds", "0", *agg], "-seeds"),
+        (["validate", "--tebd", str(run_file), "--exact", str(exact), *val], "pair up"),
+    ]
+    for argv, problem in cases:
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and problem in err, err
+    assert not list(tmp_path.glob("[av].nc"))

@@ -96,7 +96,7 @@ def test_bad_disorder_file_is_one_line(tmp_path, capsys, no_tebd, disorder, dama
         xr.Dataset({"eps": ("site", np.zeros(6))}, attrs={"W": 6.5}).to_netcdf(bad)
         needle = "not a disorder file"
     else:
-        needle = "does not exist"
+        needle = "no such file"
     _refused(capsys, [*RUN, "--out", str(tmp_path / "o.nc"), "--disorder", str(bad)], needle)
 
 

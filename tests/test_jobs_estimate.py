@@ -46,5 +46,8 @@ def test_retries_cover_the_tries_of_the_longest_runs(monkeypatch):
     assert tries > 1
     assert slurm.tebd_retries(cfg, spare=0) == tries - 1
     assert f"--retries {slurm.tebd_retries(cfg)}" in estimate.estimate_main(PAPER)
-    # a longer partition limit needs fewer tries
+    # a longer partition limit needs fewer tries: as an argument or as the config's cap
     assert slurm.tebd_retries(cfg, max_runtime=4 * 2880) < slurm.tebd_retries(cfg)
+    longer = validate_config({**cfg, "execution": {"max_runtime_min": 4 * 2880}})
+    assert slurm.tebd_retries(longer) == slurm.tebd_retries(cfg, max_runtime=4 * 2880)
+    assert estimate.estimate(longer)["max_runtime"] == 4 * 2880

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mblbath.config import load_config
+from mblbath.config import ConfigError, load_config, validate_config
 from mblbath.jobs import cost, slurm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +35,21 @@ def test_tebd_resources_for_smoke_and_paper(monkeypatch):
     assert slurm.tebd_resources(paper, 60, attempt=2)["mem_mb"] > big["mem_mb"]
     assert slurm.tebd_resources(paper, 60, attempt=9)["mem_mb"] <= 2 * big["mem_mb"] + 100
 
+
+def test_runtime_cap_is_a_validated_config_key(monkeypatch):
+    """execution.max_runtime_min caps the request; the schema rejects a cap under 10 min;
+    the old environment variable is refused instead of silently ignored."""
+    monkeypatch.delenv("MBLBATH_MAX_RUNTIME_MIN", raising=False)
+    paper = load_config(PAPER)
+    day = validate_config({**paper, "execution": {"max_runtime_min": 1440}})
+    assert slurm.tebd_resources(day, 60)["runtime"] == 1440
+    smoke = load_config(SMOKE)
+    capped = validate_config({**smoke, "execution": {"max_runtime_min": 1440}})
+    assert slurm.tebd_resources(capped, 12) == slurm.tebd_resources(smoke, 12)  # short jobs
+    with pytest.raises(ConfigError, match="max_runtime_min"):
+        validate_config({"execution": {"max_runtime_min": 5}})
     monkeypatch.setenv("MBLBATH_MAX_RUNTIME_MIN", "1440")
-    assert slurm.tebd_resources(paper, 60)["runtime"] == 1440
-    monkeypatch.setenv("MBLBATH_MAX_RUNTIME_MIN", "5")
-    with pytest.raises(ValueError, match="MBLBATH_MAX_RUNTIME_MIN"):
+    with pytest.raises(ConfigError, match="execution.max_runtime_min"):
         slurm.tebd_resources(paper, 60)
 
 

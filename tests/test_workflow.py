@@ -165,8 +165,9 @@ def test_smoke_run_and_incremental_reruns(smoke_run):
         "--configfile", "config/smoke.yaml", "--report", "results/report/report.html", cwd=workdir
     )
     html = (workdir / "results" / "report" / "report.html").read_text(errors="replace")
-    for name in ("fig1.pdf", "fig2.pdf", "fig3.pdf", "fig4.pdf", "criterion.pdf", "claims.md"):
+    for name in ("fig1.pdf", "fig2.pdf", "fig3.pdf", "fig4.pdf", "criterion.pdf", "claims.html"):
         assert name in html, name
+    assert "fig1.png" in html  # the image next to the PDF (tests the rendering: test_report_*)
 
     # Nothing left to do.
     proc = snakemake("-n", "--configfile", "config/smoke.yaml", cwd=workdir)
@@ -216,6 +217,28 @@ def test_smoke_run_and_incremental_reruns(smoke_run):
     crit = write_config(workdir, "n_real", criterion__n_real=cfg["criterion"]["n_real"] + 1)
     counts = job_counts(snakemake("-n", *RERUN, "--configfile", str(crit), cwd=workdir).stdout)
     assert set(counts) == {"criterion", "choices", "figure_criterion", "claims", "all"}, counts
+
+
+@pytest.mark.slow
+def test_report_as_a_reader_sees_it_in_a_browser(workdir, tmp_path):
+    """``snakemake --report`` opened in headless chromium: the first page names the paper and
+    counts the verdicts, the claims table is rendered as a table with every claim and its
+    verdict, and the caption of every figure appears when its info button is clicked."""
+    from report_browser import check_report, chromium
+
+    if chromium() is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+    report = workdir / "results" / "report" / "report.html"
+    if not report.exists():  # run on its own: make the smoke results and the report first
+        snakemake("--cores", "2", "--configfile", "config/smoke.yaml", cwd=workdir)
+        snakemake(
+            "--configfile",
+            "config/smoke.yaml",
+            "--report",
+            "results/report/report.html",
+            cwd=workdir,
+        )
+    check_report(report, workdir / "results" / "report" / "claims.md", tmp_path / "claims.png")
 
 
 @pytest.mark.slow

@@ -19,21 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import __version__
+from .cli_args import Parser, add_param_flags, finite_float, input_path
 from .config import (
     TABLE,
     ConfigError,
-    Param,
     ParamTable,
     RunParams,
     config_hash,
@@ -42,73 +40,48 @@ from .config import (
     run_values,
     validate_config,
 )
+from .progress import RunProgress
 
 __all__ = ["main", "build_parser"]
 
 log = logging.getLogger("mblbath")
 
 
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
-
-
-def _parse_bool(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
-
-
-def _flag_type(param: Param) -> Callable[[str], Any]:
-    """How argparse reads the flag of ``param`` (JSON for a type the CLI has no parser for)."""
-    readers = {float: _finite_float, int: int, bool: _parse_bool, str: str}
-    return readers.get(param.pytype, json.loads)
-
-
-def _add_param_flags(p: argparse.ArgumentParser, rule: str, table: ParamTable) -> None:
-    """One flag per key ``rule`` uses: ``--chi-max``, help from the schema, its default.
-
-    The flags default to None (not given), so that ``--config FILE`` and then the schema
-    default apply (:func:`_params_from_args`); the help shows the schema default.
-    """
-    for param in table.used_by(rule):
-        text = f"{param.description} (default: {json.dumps(param.default)})"
-        p.add_argument(
-            param.flag,
-            dest=param.name,
-            type=_flag_type(param),
-            help=text.replace("%", "%%"),
-        )
+_CONFIG_HELP = "take the parameters not given as flags from this config file (default: none)"
 
 
 def _add_run_flags(p: argparse.ArgumentParser, rule: str, table: ParamTable) -> None:
-    p.add_argument("--config", type=Path, help="take defaults from this config file")
+    p.add_argument("--config", type=input_path, help=_CONFIG_HELP)
     p.add_argument("--L", type=int, required=True, help="number of sites (multiple of 3)")
-    p.add_argument("--U", type=_finite_float, required=True, help="c-d interaction")
+    p.add_argument("--U", type=finite_float, required=True, help="c-d interaction")
     p.add_argument("--seed", type=int, required=True, help="disorder realisation")
     p.add_argument(
         "--disorder",
-        type=Path,
-        help="read eps from this disorder file (mblbath disorder); default: draw it",
+        type=input_path,
+        help="read eps from this disorder file (mblbath disorder) (default: draw it)",
     )
-    _add_param_flags(p, rule, table)
+    add_param_flags(p, rule, table)
     p.add_argument("--out", type=Path, required=True, help="output netCDF file")
-    p.add_argument("--config-hash", help="hash of the pipeline config (recorded)")
+    _add_config_hash_flag(p)
+
+
+def _add_config_hash_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config-hash", help="hash of the pipeline config, recorded in the output (default: none)"
+    )
 
 
 def _add_settings_flags(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--config", type=Path, help="config file (validated; defaults filled)")
+    src.add_argument(
+        "--config",
+        type=input_path,
+        help="config file, validated (default: the schema defaults)",
+    )
     src.add_argument(
         "--settings",
-        help='config sections as JSON, e.g. \'{"analysis": {"fit_t_min": 1}}\' (validated)',
+        help='config sections as JSON, e.g. \'{"analysis": {"fit_t_min": 1}}\', validated '
+        "(default: the schema defaults)",
     )
 
 
@@ -131,9 +104,9 @@ def _settings(args: argparse.Namespace) -> dict:
 
 def build_parser(table: ParamTable = TABLE) -> argparse.ArgumentParser:
     """The argument parser; the parameter flags come from ``table`` (the schema's)."""
-    parser = argparse.ArgumentParser(prog="mblbath", description=__doc__.splitlines()[0])
+    parser = Parser(prog="mblbath", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mblbath {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (default: off)")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run_parser(sub, table)
     _add_exact_parser(sub, table)
@@ -150,24 +123,29 @@ def _add_run_parser(sub: Any, table: ParamTable) -> None:
     p.add_argument(
         "--checkpoint",
         type=Path,
-        help="checkpoint file (default: OUT.ckpt next to the output); a rerun resumes from it",
+        help="checkpoint file; a rerun resumes from it (default: OUT.ckpt next to the output)",
     )
     p.add_argument(
         "--checkpoint-every",
-        type=_finite_float,
+        type=finite_float,
         default=10.0,
         metavar="MINUTES",
-        help="minimal wall time between periodic checkpoints (default 10; 0: every measurement)",
+        help="minimal wall time between periodic checkpoints, 0: at every measurement "
+        "(default: 10)",
     )
     p.add_argument(
         "--threads",
         type=int,
         default=1,
         metavar="N",
-        help="update the bonds of a Trotter layer on N threads (default 1: sequential); "
-        "BLAS gets cores // N threads each",
+        help="update the bonds of a Trotter layer on N threads, BLAS gets cores // N threads "
+        "each (default: 1, sequential)",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="log lines instead of a progress bar on a terminal (default: a bar on a terminal)",
+    )
 
 
 def _add_exact_parser(sub: Any, table: ParamTable) -> None:
@@ -177,43 +155,70 @@ def _add_exact_parser(sub: Any, table: ParamTable) -> None:
         "--method",
         choices=("auto", "sector", "free"),
         default="auto",
-        help="free fermions (U = 0 only), exact sector evolution, or auto (free if U = 0)",
+        help="free fermions (U = 0 only), exact sector evolution, or auto: free if U = 0 "
+        "(default: auto)",
     )
 
 
 def _add_disorder_parser(sub: Any, table: ParamTable) -> None:
     p = sub.add_parser("disorder", help="write eps(seed, site) of one size to netCDF")
-    p.add_argument("--config", type=Path, help="take defaults from this config file")
-    p.add_argument("--L", type=int, required=True)
+    p.add_argument("--config", type=input_path, help=_CONFIG_HELP)
+    p.add_argument("--L", type=int, required=True, help="number of sites (multiple of 3)")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--n-seeds", type=int, help="seeds 0 .. n-1")
-    which.add_argument("--seeds", type=int, nargs="+", help="these seeds")
-    which.add_argument("--merge", type=Path, nargs="+", help="merge one-seed disorder files")
-    _add_param_flags(p, "sample_disorder", table)
-    p.add_argument("--out", type=Path, required=True)
+    which.add_argument("--n-seeds", type=int, help="draw seeds 0 .. n-1")
+    which.add_argument("--seeds", type=int, nargs="+", help="draw these seeds")
+    which.add_argument(
+        "--merge", type=input_path, nargs="+", help="merge these one-seed disorder files"
+    )
+    add_param_flags(p, "sample_disorder", table)
+    p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
 
 def _add_data_parsers(sub: Any) -> None:
     """``aggregate``, ``validate`` and ``fit``."""
     p = sub.add_parser("aggregate", help="stack run files of one (numerics, L)")
-    p.add_argument("runs", nargs="+", type=Path)
-    p.add_argument("--U", nargs="*", type=_finite_float, help="U grid (missing runs -> NaN)")
-    p.add_argument("--n-seeds", type=int, help="seeds 0..n-1 (missing runs -> NaN)")
-    p.add_argument("--disorder", type=Path, help="check every run's eps against this file")
-    p.add_argument("--config-hash")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("runs", nargs="+", type=input_path, help="run files (mblbath run)")
+    p.add_argument(
+        "--U",
+        nargs="*",
+        type=finite_float,
+        help="U grid; a missing run is NaN (default: the U of the runs)",
+    )
+    p.add_argument(
+        "--n-seeds",
+        type=int,
+        help="seeds 0..n-1; a missing run is NaN (default: the seeds of the runs)",
+    )
+    p.add_argument(
+        "--disorder",
+        type=input_path,
+        help="check every run's eps against this disorder file (default: no check)",
+    )
+    _add_config_hash_flag(p)
+    p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
     p = sub.add_parser("validate", help="compare TEBD runs with exact references")
-    p.add_argument("--tebd", nargs="+", type=Path, required=True)
-    p.add_argument("--exact", nargs="+", type=Path, required=True)
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--tebd", nargs="+", type=input_path, required=True, help="TEBD run files")
+    p.add_argument(
+        "--exact", nargs="+", type=input_path, required=True, help="exact runs, same order"
+    )
+    p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
     p = sub.add_parser("fit", help="fit one quantity (see mblbath.analysis)")
-    p.add_argument("what", choices=("nc", "lc", "ld", "entanglement", "criterion", "choices"))
+    p.add_argument(
+        "what",
+        choices=("nc", "lc", "ld", "entanglement", "criterion", "choices"),
+        help="Eq. (3) profile, Eq. (4) saturation of l_c, l_d, Eq. (5), the Eq. (2) criterion, "
+        "or the measured effects of the choices the paper leaves open",
+    )
     _add_settings_flags(p)
-    p.add_argument("--agg", type=Path)
-    p.add_argument("--nc-fit", type=Path)
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument(
+        "--agg", type=input_path, help="aggregate file, for nc, ld, entanglement (default: none)"
+    )
+    p.add_argument(
+        "--nc-fit", type=input_path, help="Eq. (3) fit file, for lc, entanglement (default: none)"
+    )
+    p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
 
 def _add_output_parsers(sub: Any) -> None:
@@ -221,20 +226,31 @@ def _add_output_parsers(sub: Any) -> None:
     for name, helptext in (("figure", "draw one figure"), ("report", "write the claims table")):
         p = sub.add_parser(name, help=helptext)
         if name == "figure":
-            p.add_argument("name")
+            p.add_argument("name", help="fig1 .. fig4, criterion or validation")
         _add_settings_flags(p)
         p.add_argument(
             "--input",
             action="append",
             default=[],
             metavar="KEY=PATH[,PATH...]",
-            help="input files by kind: agg, nc_fit, lc_fit, ld_fit, ent_fit, criterion, validation",
+            help="input files by kind: agg, nc_fit, lc_fit, ld_fit, ent_fit, criterion, "
+            "validation; repeatable (default: none, the panels say what is missing)",
         )
         if name == "figure":
-            p.add_argument("--out-pdf", type=Path, required=True)
-            p.add_argument("--out-png", type=Path, required=True)
-        else:
-            p.add_argument("--out", type=Path, required=True)
+            p.add_argument("--out-pdf", type=Path, required=True, help="output PDF")
+            p.add_argument("--out-png", type=Path, required=True, help="output PNG")
+            continue
+        p.add_argument("--out", type=Path, required=True, help="output Markdown table")
+        p.add_argument(
+            "--out-html",
+            type=Path,
+            help="also write the table as an HTML page (default: none)",
+        )
+        p.add_argument(
+            "--out-summary",
+            type=Path,
+            help="also write an HTML summary: verdict counts, provenance (default: none)",
+        )
 
 
 def _add_estimate_parser(sub: Any) -> None:
@@ -245,7 +261,7 @@ def _add_estimate_parser(sub: Any) -> None:
         "--configfile",
         "--config",
         dest="configfile",
-        type=Path,
+        type=input_path,
         nargs="+",
         required=True,
         help="config files, each merged over the previous one and over config/config.yaml "
@@ -262,7 +278,7 @@ def _add_estimate_parser(sub: Any) -> None:
         "--max-runtime",
         type=int,
         metavar="MINUTES",
-        help="runtime cap of one job (default: $MBLBATH_MAX_RUNTIME_MIN, else 2880)",
+        help="runtime cap of one job (default: the config's execution.max_runtime_min)",
     )
 
 
@@ -294,29 +310,6 @@ def _eps_for(params: RunParams, disorder: Path | None) -> np.ndarray:
     if disorder is None:
         return sample_eps(params.W, params.L, params.seed, params.master_seed)
     return read_disorder(disorder, params)
-
-
-class _ProgressPrinter:
-    """A one-line progress bar on a terminal; plain log lines otherwise (e.g. in a job log)."""
-
-    def __init__(self, enabled: bool):
-        self.tty = enabled and sys.stderr.isatty()
-
-    def __call__(self, p) -> None:
-        eta = "?" if not math.isfinite(p.eta) else f"{p.eta:.0f}s"
-        text = (
-            f"t = {p.t:8.3f} / {p.t_max:g}  [{p.index + 1}/{p.n_times}]  chi = {p.chi:5d}  "
-            f"trunc_err = {p.trunc_err:.2e}  elapsed {p.elapsed:.0f}s  ETA {eta}"
-        )
-        if self.tty:
-            width = 24
-            filled = int(width * p.t / p.t_max) if p.t_max > 0 else width
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}")
-            if p.index + 1 == p.n_times:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        else:
-            log.info(text)
 
 
 class _StopFlag:
@@ -364,17 +357,19 @@ def _cmd_run(args) -> int:
     stop = _StopFlag()
     stop.install()
     start = time.perf_counter()
+    progress = RunProgress(not args.no_progress)
     try:
         result = run_tebd(
             params,
             eps,
-            _ProgressPrinter(not args.no_progress),
+            progress,
             checkpoint=ckpt,
             checkpoint_every_s=60.0 * args.checkpoint_every,
             should_stop=stop,
             n_threads=args.threads,
         )
     except Interrupted as exc:
+        progress.close()
         log.warning("%s; state saved in %s, rerun the same command to resume", exc, ckpt)
         return 128 + stop.signum
     wall = time.perf_counter() - start
@@ -453,10 +448,18 @@ def _cmd_aggregate(args) -> int:
     from .io import write_atomic
 
     _check_files(args, [*args.runs, *([args.disorder] if args.disorder else [])], "runs")
+    if args.n_seeds is not None and args.n_seeds < 1:
+        raise ConfigError("parameter '--n-seeds': must be >= 1")
     seeds = range(args.n_seeds) if args.n_seeds is not None else None
-    ds = aggregate_runs([str(p) for p in args.runs], args.U or None, seeds, args.config_hash)
+    try:
+        ds = aggregate_runs([str(p) for p in args.runs], args.U or None, seeds, args.config_hash)
+    except ValueError as exc:  # runs that do not fit the grid or each other: bad arguments
+        raise ConfigError(f"runs: {exc}") from None
     if args.disorder is not None:
-        check_disorder(ds, args.disorder)
+        try:
+            check_disorder(ds, args.disorder)
+        except ValueError as exc:
+            raise ConfigError(f"parameter '--disorder': {exc}") from None
     write_atomic(ds, args.out)
     log.info(
         "aggregated %d runs (%d missing) -> %s", ds.attrs["n_runs"], ds.attrs["n_missing"], args.out
@@ -469,7 +472,10 @@ def _cmd_validate(args) -> int:
     from .validation import compare_runs
 
     _check_files(args, [*args.tebd, *args.exact], "--tebd/--exact")
-    ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
+    try:
+        ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
+    except ValueError as exc:  # runs that do not pair up: bad arguments
+        raise ConfigError(f"parameters '--tebd', '--exact': {exc}") from None
     write_atomic(ds, args.out)
     log.info(
         "validation L=%s: max |dn_c| %.2e, |dn_d| %.2e, |dS| %.2e -> passed=%d",
@@ -482,9 +488,24 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+#: The input flags each ``mblbath fit`` needs.
+_FIT_INPUTS = {
+    "nc": ("agg",),
+    "lc": ("nc_fit",),
+    "ld": ("agg",),
+    "entanglement": ("agg", "nc_fit"),
+    "criterion": (),
+    "choices": (),
+}
+
+
 def _cmd_fit(args) -> int:
     from .analysis.run import run_fit
 
+    for name in _FIT_INPUTS[args.what]:
+        if getattr(args, name) is None:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"parameter '{flag}': required by fit {args.what}")
     _check_files(args, [args.agg] if args.agg else [], "--agg")
     _check_files(args, [args.nc_fit] if args.nc_fit else [], "--nc-fit")
     run_fit(args.what, _settings(args), args.agg, args.nc_fit, args.out)
@@ -497,7 +518,11 @@ def _parse_inputs(items: list[str]) -> dict[str, list[str]]:
         key, sep, paths = item.partition("=")
         if not sep:
             raise ConfigError(f"parameter '--input': {item!r} is not KEY=PATH[,PATH...]")
-        inputs.setdefault(key, []).extend(p for p in paths.split(",") if p)
+        files = [p for p in paths.split(",") if p]
+        for path in files:
+            if not Path(path).exists():
+                raise ConfigError(f"parameter '--input': no such file: {path}")
+        inputs.setdefault(key, []).extend(files)
     return inputs
 
 
@@ -510,9 +535,11 @@ def _meta(args: argparse.Namespace) -> dict:
 
 def _cmd_figure(args) -> int:
     from .checksum import seal
-    from .figures import make_figure
+    from .figures import FIGURES, make_figure
     from .preflight import check_output
 
+    if args.name not in FIGURES:
+        raise ConfigError(f"unknown figure {args.name!r}; expected one of {', '.join(FIGURES)}")
     inputs = _parse_inputs(args.input)
     _check_files(args, [p for v in inputs.values() for p in v], "--input")
     check_output(args.out_pdf, "--out-pdf")
@@ -526,11 +553,17 @@ def _cmd_figure(args) -> int:
 def _cmd_report(args) -> int:
     from .checksum import seal
     from .report import write_claims
+    from .report.html import write_html
 
     inputs = _parse_inputs(args.input)
     _check_files(args, [p for v in inputs.values() for p in v], "--input")
     write_claims(inputs, str(args.out), _meta(args))
     seal(args.out)
+    if args.out_html is not None or args.out_summary is not None:
+        write_html(args.out, args.out_html, args.out_summary)
+        for out in (args.out_html, args.out_summary):
+            if out is not None:
+                seal(out)
     return 0
 
 
@@ -584,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"mblbath {args.command}: error: {exc}\n")
     except WriteError as exc:
         parser.exit(1, f"mblbath {args.command}: error: {exc}\n")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        # a path the arguments name that cannot be used as asked (one line, no traceback)
+        where = f": {exc.filename}" if exc.filename else ""
+        parser.exit(2, f"mblbath {args.command}: error: {exc.strerror or exc}{where}\n")
 
 
 if __name__ == "__main__":

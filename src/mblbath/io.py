@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from . import __version__
 from .checksum import DamagedFileError, seal, umask_mode, verify
 from .config import RunParams
 
@@ -102,8 +103,10 @@ _PACKAGES = ("mblbath", "physics-tenpy", "numpy", "scipy", "xarray", "netCDF4", 
 
 def package_versions() -> dict[str, str]:
     """Versions of the packages that produced a result, as ``version_<name>`` attributes."""
-    out = {}
-    for pkg in _PACKAGES:
+    # mblbath's own version from the source that runs: a rule runs the repository's src/,
+    # which need not be installed (workflow/rules/common.smk).
+    out = {"version_mblbath": __version__}
+    for pkg in _PACKAGES[1:]:
         try:
             out[f"version_{pkg.replace('-', '_')}"] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:

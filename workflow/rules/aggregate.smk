@@ -16,5 +16,5 @@ rule aggregate:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath aggregate {input.runs} --U {params.U} --n-seeds {params.n_seeds}"
+        "python -m mblbath aggregate {input.runs} --U {params.U} --n-seeds {params.n_seeds}"
         " --disorder {input.disorder} --out {output.nc} 2> {log}"

@@ -1,6 +1,9 @@
 # Parse-time setup only: validate the config, expand the run table, path helpers, and the
 # checks that make the DAG truthful (damaged results moved aside, code fingerprints).
 
+import shlex
+from pathlib import Path
+
 from snakemake.logging import logger
 from snakemake_interface_executor_plugins.settings import ExecMode
 from snakemake.utils import validate
@@ -12,7 +15,6 @@ from mblbath.jobs.fingerprint import code_fingerprint
 from mblbath.jobs.slurm import tebd_resources
 from mblbath.jobs.partial import existing, in_partial_pass
 
-
 try:
     # mblbath's validation first: one line naming the key (Snakemake's names it too, but
     # after a dump of the whole schema); integer keys of chi_max_per_L become strings.
@@ -22,14 +24,20 @@ except mc.ConfigError as exc:
     raise ValueError(f"invalid config ({files}): {exc}") from None
 validate(config, "../schemas/config.schema.yaml")
 
+# Every job runs `python -m mblbath` with this repository's src/ first on PYTHONPATH, so that
+# a conda env (third-party packages only, envs/*.yaml) and a venv with mblbath installed run
+# the same, current code, wherever Snakemake puts the env. The prefix of every shell command
+# sets it, because Snakemake removes PYTHONPATH from the environment of conda jobs; it keeps
+# Snakemake's strict mode, which a prefix replaces.
+_SRC = shlex.quote(str(Path(workflow.basedir, "src"))).replace("{", "{{").replace("}", "}}")
+shell.prefix(f"set -euo pipefail; export PYTHONPATH={_SRC}" + "${{PYTHONPATH:+:$PYTHONPATH}}; ")
+
 SIZES = config["sweep"]["L"]
 U_VALUES = [mc.fmt_float(u) for u in config["sweep"]["U"]]
 SEEDS = list(range(config["sweep"]["n_seeds"]))
 FIGURES = ["fig1", "fig2", "fig3", "fig4", "criterion"]
 VALIDATE_L = min(SIZES)
-VALIDATE = (
-    config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
-)
+VALIDATE = config["validation"]["n_seeds"] > 0 and VALIDATE_L <= config["validation"]["max_L"]
 MODEL = mc.model_for(config)
 # Partial pass after failed runs (mblbath.jobs.partial, workflow/rules/partial.smk): inputs
 # list only the runs that exist; sizes without any run are left out.
@@ -63,7 +71,11 @@ def tebd_runs(L):
 
 def validation_pairs(L):
     """(tebd, exact) run file pairs that the validation compares."""
-    pairs = [(run_path("runs", L, U, s), run_path("exact", L, U, s)) for U in U_VALUES for s in validation_seeds()]
+    pairs = [
+        (run_path("runs", L, U, s), run_path("exact", L, U, s))
+        for U in U_VALUES
+        for s in validation_seeds()
+    ]
     return [(t, e) for t, e in pairs if not PARTIAL or existing([t, e]) == [t, e]]
 
 
@@ -84,9 +96,14 @@ def all_results():
         "runs": wanted(all_run_files()),
     }
     inputs = figure_inputs()
-    out.update((k, inputs[k]) for k in ("agg", "nc_fit", "lc_fit", "ld_fit", "ent_fit", "criterion", "validation"))
+    out.update(
+        (k, inputs[k])
+        for k in ("agg", "nc_fit", "lc_fit", "ld_fit", "ent_fit", "criterion", "validation")
+    )
     out["figures"] = [f"results/figures/{name}.{ext}" for name in FIGURES for ext in ("pdf", "png")]
-    out["claims"] = ["results/report/claims.md"]
+    out["claims"] = [
+        f"results/report/{name}" for name in ("claims.md", "claims.html", "summary.html")
+    ]
     return {k: v for k, v in out.items() if v}
 
 

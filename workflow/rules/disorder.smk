@@ -14,7 +14,7 @@ rule sample_disorder:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
+        "python -m mblbath disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
         " --master-seed {params.master_seed} --out {output.nc} 2> {log}"
 
 
@@ -33,4 +33,4 @@ rule collect_disorder:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"
+        "python -m mblbath disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"

@@ -14,7 +14,7 @@ rule fit_nc:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath fit nc --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
+        "python -m mblbath fit nc --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
 
 
 rule fit_lc:
@@ -33,7 +33,7 @@ rule fit_lc:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath fit lc --settings {params.settings:q} --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
+        "python -m mblbath fit lc --settings {params.settings:q} --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
 
 
 rule fit_ld:
@@ -52,7 +52,7 @@ rule fit_ld:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath fit ld --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
+        "python -m mblbath fit ld --settings {params.settings:q} --agg {input.agg} --out {output.nc} 2> {log}"
 
 
 rule fit_entanglement:
@@ -72,7 +72,7 @@ rule fit_entanglement:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath fit entanglement --settings {params.settings:q} --agg {input.agg}"
+        "python -m mblbath fit entanglement --settings {params.settings:q} --agg {input.agg}"
         " --nc-fit {input.nc_fit} --out {output.nc} 2> {log}"
 
 
@@ -90,7 +90,7 @@ rule criterion:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath fit criterion --settings {params.settings:q} --out {output.nc} 2> {log}"
+        "python -m mblbath fit criterion --settings {params.settings:q} --out {output.nc} 2> {log}"
 
 
 rule choices:
@@ -107,4 +107,4 @@ rule choices:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath fit choices --settings {params.settings:q} --out {output.nc} 2> {log}"
+        "python -m mblbath fit choices --settings {params.settings:q} --out {output.nc} 2> {log}"

@@ -4,7 +4,6 @@
 
 onerror:
     from snakemake.logging import logger
-
     from mblbath.jobs.partial import run_partial_pass
 
     run_files = all_run_files()

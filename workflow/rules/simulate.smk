@@ -23,7 +23,7 @@ rule tebd:
     shell:
         # exec: SLURM's SIGTERM then reaches mblbath (which checkpoints) and the job step
         # ends only when mblbath has exited; a bash in between would die at once.
-        "exec mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        "exec python -m mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --checkpoint {params.checkpoint} --no-progress"
         " --out {output.nc} 2>> {log}"
 
@@ -44,7 +44,7 @@ rule exact:
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
+        "python -m mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --out {output.nc} 2> {log}"
 
 
@@ -64,4 +64,4 @@ rule validate:
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"
+        "python -m mblbath validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"

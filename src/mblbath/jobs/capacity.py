@@ -104,7 +104,7 @@ def capacity_warnings(
     ram_mb : int, optional
         Memory of the local machine (default :func:`machine_memory_mb`).
     """
-    cap = max_runtime_minutes() if max_runtime is None else int(max_runtime)
+    cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
     n_per_L = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
     sizes = [size_cost(cfg, L, 1.5, 1.5, cap, coeffs) for L in cfg["sweep"]["L"]]
     longest = max(sizes, key=lambda s: s["runtime_h"])

@@ -53,7 +53,7 @@ def estimate(
     """
     import pandas as pd
 
-    cap = max_runtime_minutes() if max_runtime is None else int(max_runtime)
+    cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
     rows = []
     for L in cfg["sweep"]["L"]:
         size = size_cost(cfg, L, runtime_safety, mem_safety, cap, coeffs)
@@ -145,7 +145,7 @@ def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
     if (est["by_L"]["attempts"] > 1).any():
         lines.append(
             f"tries > 1: runs longer than the {est['max_runtime']} min cap "
-            "(MBLBATH_MAX_RUNTIME_MIN) are checkpointed before the limit and resumed by "
+            "(execution.max_runtime_min) are checkpointed before the limit and resumed by "
             f"a retry: run Snakemake with --retries {est['retries']} (or start it again "
             "until every run is done; each resumes from its checkpoint)."
         )
@@ -174,7 +174,8 @@ def estimate_main(
         Config files, validated (schema defaults for missing keys), each merged over the
         previous as Snakemake merges ``--configfile`` files.
     max_runtime : int, optional
-        Cap of one job's runtime request in minutes (default :func:`max_runtime_minutes`).
+        Cap of one job's runtime request in minutes (default: the config's
+        ``execution.max_runtime_min``).
     base : path, optional
         The workflow's config file, merged under ``config_paths`` if it exists (Snakemake
         reads it first; default ``config/config.yaml``); None: not used.

@@ -2,10 +2,11 @@ r"""SLURM requests of the TEBD jobs, from the cost model (:mod:`mblbath.jobs.cos
 
 SLURM requests (:func:`tebd_resources`)
     Memory: model peak x safety + the two Snakemake processes that wrap a SLURM job.
-    Runtime: model x safety + the walltime-signal lead, capped at ``MBLBATH_MAX_RUNTIME_MIN``
-    (48 h by default). ``slurm_extra = --signal=TERM@lead``: SIGTERM reaches ``mblbath run``
-    ``lead`` seconds before the limit (two saturated steps + a checkpoint write + SLURM's
-    60 s resolution); it finishes its step, checkpoints and exits 143, and Snakemake's retry
+    Runtime: model x safety + the walltime-signal lead, capped at the config's
+    ``execution.max_runtime_min`` (48 h by default; the partition's time limit).
+    ``slurm_extra = --signal=TERM@lead``: SIGTERM reaches ``mblbath run`` ``lead`` seconds
+    before the limit (two saturated steps + a checkpoint write + SLURM's 60 s resolution);
+    it finishes its step, checkpoints and exits 143, and Snakemake's retry
     resumes. A run longer than the cap needs several such tries (:func:`tebd_retries`).
 
 Threads
@@ -51,9 +52,13 @@ THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: variables must be set before numpy is imported, i.e. before ``mblbath`` starts.
 SHELL_THREAD_PREFIX = " ".join(["export", *(f"{v}={{threads}}" for v in THREAD_ENV_VARS)]) + "; "
 
-#: Longest runtime request of one job (minutes) unless ``MBLBATH_MAX_RUNTIME_MIN`` is set:
-#: 48 hours, a common partition limit. Longer runs are checkpointed and resumed by retries.
+#: Longest runtime request of one job (minutes) of a config without
+#: ``execution.max_runtime_min``: 48 hours (the schema default), a common partition limit.
+#: Longer runs are checkpointed and resumed by retries.
 DEFAULT_MAX_RUNTIME_MIN = 2880
+
+#: The environment variable that set the cap before it was a config key; now refused.
+_OLD_ENV_VAR = "MBLBATH_MAX_RUNTIME_MIN"
 
 #: Memory of the two Snakemake processes that wrap every SLURM job (the batch script's and
 #: the job step's, 130 MB each measured with this workflow, + srun); a SLURM job's memory
@@ -98,18 +103,23 @@ def signal_lead_seconds(
     return int(min(max(math.ceil(lead + 60), 300), 65535))
 
 
-def max_runtime_minutes() -> int:
-    """Longest runtime request: ``$MBLBATH_MAX_RUNTIME_MIN`` or :data:`DEFAULT_MAX_RUNTIME_MIN`."""
-    raw = os.environ.get("MBLBATH_MAX_RUNTIME_MIN", "")
-    if not raw.strip():
-        return DEFAULT_MAX_RUNTIME_MIN
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"MBLBATH_MAX_RUNTIME_MIN={raw!r} is not a number of minutes") from None
-    if value < 10:
-        raise ConfigError(f"MBLBATH_MAX_RUNTIME_MIN={raw}: must be at least 10 minutes")
-    return value
+def max_runtime_minutes(cfg: Mapping[str, Any]) -> int:
+    """Longest runtime request of one job: the config's ``execution.max_runtime_min``.
+
+    The schema validates it (an integer >= 10); a config without it gets
+    :data:`DEFAULT_MAX_RUNTIME_MIN`. The environment variable ``MBLBATH_MAX_RUNTIME_MIN``
+    that set it before is refused with a message naming the config key, so that a value
+    set there is not silently ignored.
+    """
+    if os.environ.get(_OLD_ENV_VAR, "").strip():
+        raise ConfigError(
+            f"{_OLD_ENV_VAR} is no longer read: set execution.max_runtime_min (minutes) "
+            f"in the config file instead and unset {_OLD_ENV_VAR}"
+        )
+    value = cfg.get("execution", {}).get("max_runtime_min", DEFAULT_MAX_RUNTIME_MIN)
+    if int(value) < 10:
+        raise ConfigError(f"parameter 'execution.max_runtime_min': {value} is less than 10")
+    return int(value)
 
 
 def _ceil_to(x: float, step: int) -> int:
@@ -158,8 +168,9 @@ def tebd_resources(
     runtime_safety, mem_safety : float
         Safety factors on the model's time and memory.
     max_runtime : int, optional
-        Cap of the runtime request in minutes (default :func:`max_runtime_minutes`). A run
-        predicted to take longer is checkpointed before the limit and resumed by a retry.
+        Cap of the runtime request in minutes (default: the config's, see
+        :func:`max_runtime_minutes`). A run predicted to take longer is checkpointed before
+        the limit and resumed by a retry.
     coeffs : CostCoefficients
         Model coefficients.
 
@@ -175,7 +186,7 @@ def tebd_resources(
     L = int(L)
     n = cfg["numerics"]
     chi = chi_max_for(dict(cfg), L)
-    cap = max_runtime_minutes() if max_runtime is None else int(max_runtime)
+    cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
     lead = signal_lead_seconds(L, chi, n["order"], coeffs)
     work = _run_minutes(n, L, chi, runtime_safety, coeffs)
     runtime = min(max(math.ceil(work + lead / 60.0), 10), cap)
@@ -241,7 +252,7 @@ def tebd_retries(
     the rule's ``retries:`` directive: Snakemake applies a rule's own retries inside the
     SLURM job, too, and would rerun the step in the allocation that is about to end.
     """
-    cap = max_runtime_minutes() if max_runtime is None else int(max_runtime)
+    cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
     tries = [
         size_cost(cfg, L, runtime_safety, 1.0, cap, coeffs)["attempts"] for L in cfg["sweep"]["L"]
     ]
