@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import xarray as xr
 import yaml
+
+from mblbath.io import open_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -261,16 +262,16 @@ def test_failed_run_with_keep_going_still_gives_aggregate_and_report(tmp_path):
 
     n_runs = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
     for size in cfg["sweep"]["L"]:
-        agg = xr.load_dataset(work / "results" / "aggregate" / numerics / f"L{size}.nc")
+        agg = open_result(work / "results" / "aggregate" / numerics / f"L{size}.nc")
         gone = int(size == L)
         assert (agg.attrs["n_runs"], agg.attrs["n_missing"]) == (n_runs - gone, gone)
         assert int(agg["present"].sel(U=U, seed=seed)) == 1 - gone
-        fit = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "xi_c.nc")
+        fit = open_result(work / "results" / "fits" / numerics / f"L{size}" / "xi_c.nc")
         assert fit.sizes  # every fit was made
         assert agg.attrs["cdd_every"] == 2
         assert np.isnan(agg["C_dd"].isel(time=1)).all()
         assert np.isfinite(agg["C_dd"].isel(time=2).sel(U=U, seed=1)).all()
-        ld = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "ell_d.nc")
+        ld = open_result(work / "results" / "fits" / numerics / f"L{size}" / "ell_d.nc")
         assert str(ld["ell_d_status"].isel(U=0, time=1, centre=0).item()).startswith("not meas")
     for name in ("fig1", "fig2", "fig3", "fig4", "criterion"):
         assert (work / "results" / "figures" / f"{name}.pdf").stat().st_size > 0

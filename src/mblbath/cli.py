@@ -184,6 +184,7 @@ def _add_disorder_parser(sub: Any, table: ParamTable) -> None:
     which.add_argument("--seeds", type=int, nargs="+", help="these seeds")
     which.add_argument("--merge", type=Path, nargs="+", help="merge one-seed disorder files")
     _add_param_flags(p, "sample_disorder", table)
+    p.add_argument("--config-hash", help="hash of the pipeline config (recorded)")
     p.add_argument("--out", type=Path, required=True)
 
 
@@ -200,6 +201,7 @@ def _add_data_parsers(sub: Any) -> None:
     p = sub.add_parser("validate", help="compare TEBD runs with exact references")
     p.add_argument("--tebd", nargs="+", type=Path, required=True)
     p.add_argument("--exact", nargs="+", type=Path, required=True)
+    p.add_argument("--config-hash", help="hash of the pipeline config (recorded)")
     p.add_argument("--out", type=Path, required=True)
 
     p = sub.add_parser("fit", help="fit one quantity (see mblbath.analysis)")
@@ -410,7 +412,7 @@ def _cmd_disorder(args) -> int:
     from .io import write_atomic
 
     if args.merge:
-        ds = merge_disorder([str(p) for p in args.merge])
+        ds = merge_disorder([str(p) for p in args.merge], args.config_hash)
         if int(ds.attrs["L"]) != args.L:
             raise ConfigError(f"parameter '--L': the files to merge have L={ds.attrs['L']}")
         write_atomic(ds, args.out)
@@ -421,7 +423,7 @@ def _cmd_disorder(args) -> int:
     seeds = range(args.n_seeds) if args.n_seeds is not None else args.seeds
     for seed in seeds:
         params = run_params(L=args.L, U=0.0, seed=seed, **kwargs)
-    ds = disorder_dataset(params.W, params.L, seeds, params.master_seed)
+    ds = disorder_dataset(params.W, params.L, seeds, params.master_seed, args.config_hash)
     write_atomic(ds, args.out)
     return 0
 
@@ -445,7 +447,7 @@ def _cmd_validate(args) -> int:
     from .io import write_atomic
     from .validation import compare_runs
 
-    ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
+    ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact], args.config_hash)
     write_atomic(ds, args.out)
     log.info(
         "validation L=%s: max |dn_c| %.2e, |dn_d| %.2e, |dS| %.2e -> passed=%d",
