@@ -127,3 +127,23 @@ def test_partial_settings_are_checked_only_among_the_keys_given():
         mc.validate_config({"analysis": {"t_ent": 30.0}, "numerics": {"t_max": 20}}, partial=True)
     with pytest.raises(mc.ConfigError, match="'analysis.t_ent'"):  # the schema still applies
         mc.validate_config({"analysis": {"t_ent": -1.0}}, partial=True)
+
+
+def test_rule_config_hash_changes_exactly_with_the_keys_the_rule_uses():
+    """The hash every rule passes as --config-hash; for a fit it is what the fit records."""
+    import copy
+    import json
+
+    cfg = mc.validate_config({"sweep": {"L": [12]}, "numerics": {"chi_max": 32}})
+    for rule in ("fit_nc", "criterion"):
+        settings = mc.validate_config(json.loads(mc.rule_settings(cfg, rule)), partial=True)
+        assert mc.rule_config_hash(cfg, rule) == mc.config_hash(settings)
+    other = copy.deepcopy(cfg)
+    other["analysis"]["t_ent"] = 3.0
+    other["sweep"]["n_seeds"] += 1
+    for rule in ("tebd", "exact", "sample_disorder"):
+        assert mc.rule_config_hash(other, rule) == mc.rule_config_hash(cfg, rule), rule
+    other["numerics"]["chi_max"] *= 2
+    assert mc.rule_config_hash(other, "tebd") != mc.rule_config_hash(cfg, "tebd")
+    assert mc.rule_config_hash(other, "exact") == mc.rule_config_hash(cfg, "exact")
+    assert mc.rule_config_hash(cfg, "tebd", "exact") == mc.rule_config_hash(cfg, "tebd")
