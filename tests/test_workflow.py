@@ -124,6 +124,10 @@ def test_rules_receive_the_keys_the_schema_gives_them():
             L = re.search(r"--L (\d+)", command).group(1)
             assert f" {mc.rule_flags(cfg, rule, L)} --" in command, rule
             seen.add(rule)
+        if rule in ("tebd", "exact", "sample_disorder"):
+            assert f"--config-hash {mc.rule_config_hash(cfg, rule)} " in command, rule
+        if re.search(r"--out \S+\.nc", command):  # every netCDF file records a config hash
+            assert "--config-hash " in command or "--settings " in command, rule
     assert {"tebd", "exact", "fit_nc", "fit_lc", "fit_ld", "fit_entanglement"} <= seen
     assert {"criterion", "choices", "figure_fig2", "figure_criterion", "claims"} <= seen
 

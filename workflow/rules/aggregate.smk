@@ -11,9 +11,11 @@ rule aggregate:
     params:
         U=" ".join(U_VALUES),
         n_seeds=len(SEEDS),
+        # The runs' settings: the aggregate's own are its U grid and seeds (above).
+        config_hash=mc.rule_config_hash(config, "tebd"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
     shell:
         "mblbath aggregate {input.runs} --U {params.U} --n-seeds {params.n_seeds}"
-        " --disorder {input.disorder} --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --config-hash {params.config_hash} --out {output.nc} 2> {log}"

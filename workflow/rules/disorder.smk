@@ -8,12 +8,14 @@ rule sample_disorder:
     params:
         # {name: value} of the keys this rule uses (x-used-by), named in the command below.
         **mc.rule_params(config, "sample_disorder"),
+        config_hash=mc.rule_config_hash(config, "sample_disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "mblbath disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
-        " --master-seed {params.master_seed} --out {output.nc} 2> {log}"
+        " --master-seed {params.master_seed} --config-hash {params.config_hash}"
+        " --out {output.nc} 2> {log}"
 
 
 rule collect_disorder:
@@ -25,8 +27,11 @@ rule collect_disorder:
         "logs/collect_disorder/L{L}.log",
     benchmark:
         "benchmarks/collect_disorder/L{L}.tsv"
+    params:
+        config_hash=mc.rule_config_hash(config, "sample_disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "mblbath disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"
+        "mblbath disorder --merge {input.seeds} --L {wildcards.L}"
+        " --config-hash {params.config_hash} --out {output.nc} 2> {log}"

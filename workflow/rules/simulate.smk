@@ -11,6 +11,7 @@ rule tebd:
         flags=run_flags,
         # Outside the declared outputs: Snakemake never deletes it when a job dies.
         checkpoint="results/checkpoints/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
+        config_hash=mc.rule_config_hash(config, "tebd"),
     threads: 1
     resources:
         # From the measured cost model (mblbath.jobs.cost, mblbath.jobs.slurm); see profiles/slurm/config.yaml.
@@ -24,6 +25,7 @@ rule tebd:
         # ends only when mblbath has exited; a bash in between would die at once.
         "exec mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --checkpoint {params.checkpoint} --no-progress"
+        " --config-hash {params.config_hash}"
         " --out {output.nc} 2>> {log}"
 
 
@@ -38,12 +40,13 @@ rule exact:
         "benchmarks/exact/T{T}/L{L}/U{U}/seed{seed}.tsv"
     params:
         flags=exact_flags,
+        config_hash=mc.rule_config_hash(config, "exact"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
-        " --disorder {input.disorder} --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --config-hash {params.config_hash} --out {output.nc} 2> {log}"
 
 
 rule validate:
@@ -56,8 +59,11 @@ rule validate:
         "logs/validate/{numerics}/L{L}.log",
     benchmark:
         "benchmarks/validate/{numerics}/L{L}.tsv"
+    params:
+        config_hash=mc.rule_config_hash(config, "tebd", "exact"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "mblbath validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"
+        "mblbath validate --tebd {input.tebd} --exact {input.exact}"
+        " --config-hash {params.config_hash} --out {output.nc} 2> {log}"
