@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 import yaml
 
+from cf_check import checker_problems
 from mblbath.io import open_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,12 +155,40 @@ def test_malformed_config_is_rejected_before_any_job(tmp_path, config_text, key)
     assert "rule tebd" not in out
 
 
-@pytest.mark.slow
-def test_smoke_run_and_incremental_reruns(workdir):
+@pytest.fixture(scope="module")
+def smoke(workdir) -> Path:
+    """The smoke DAG, run once in ``workdir`` for the tests that read its results."""
     start = time.perf_counter()
-    proc = snakemake("--cores", "2", "--configfile", "config/smoke.yaml", cwd=workdir)
-    elapsed = time.perf_counter() - start
-    print(f"smoke DAG: {elapsed:.0f} s")
+    snakemake("--cores", "2", "--configfile", "config/smoke.yaml", cwd=workdir)
+    print(f"smoke DAG: {time.perf_counter() - start:.0f} s")
+    return workdir
+
+
+@pytest.mark.slow
+def test_smoke_outputs_pass_the_cf_checker(smoke, tmp_path):
+    """Every netCDF file of the smoke DAG (disorder per seed and merged, runs, exact
+    references, validation, aggregates, every fit, criterion, choices) passes
+    ``compliance-checker --test=cf:1.8`` without a single failed check."""
+    files = sorted((smoke / "results").rglob("*.nc"))
+    kinds = {p.relative_to(smoke / "results").parts[0] for p in files}
+    assert kinds == {"disorder", "runs", "exact", "validation", "aggregate", "fits"}, kinds
+    names = {p.stem for p in (smoke / "results" / "fits").rglob("*.nc")}
+    assert {"nc_profile", "xi_c", "ell_d", "entanglement", "criterion", "choices"} <= names
+    disorder = smoke / "results" / "disorder"
+    assert list(disorder.glob("L*/seed*.nc")) and list(disorder.glob("L*.nc"))  # per seed, merged
+    problems = {p: m for p, m in checker_problems(files, tmp_path).items() if m}
+    assert problems == {}
+    for path in files:
+        with xr.open_dataset(path) as ds:
+            assert ds.attrs["Conventions"] == "CF-1.8", path
+            for key in ("title", "history", "source", "git_commit", "config_hash"):
+                assert ds.attrs.get(key), (path, key)
+            assert any(k.startswith("version_") for k in ds.attrs), path
+
+
+@pytest.mark.slow
+def test_smoke_run_and_incremental_reruns(smoke):
+    workdir = smoke
     cfg = yaml.safe_load((workdir / "config" / "smoke.yaml").read_text())
     for name in ("fig1", "fig2", "fig3", "fig4", "criterion", "validation"):
         for ext in ("pdf", "png"):
