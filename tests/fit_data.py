@@ -13,7 +13,8 @@ disorder-like noise per realisation:
   H2(p_c^left) of each realisation's n_c, as real U = 0 runs have it (so S_AI is the
   U = 0 entropy minus H2, :mod:`mblbath.analysis.anderson_entropy`).
 
-``check_cf`` is the shared check of every fit file (units, long_name, writable).
+``check_cf`` is the shared check of every fit file (CF units, long_name, written and read
+back by the pipeline's io).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from cf_check import cf_units_problems
 from mblbath.analysis.anderson_entropy import c_boson_entropy
 from mblbath.analysis.models import eq3, eq4, eq5
+from mblbath.io import open_result, write_atomic
 
 TRUE = {
     "xi_c": {0.0: 40.0, 4.0: 8.0, 12.0: 3.0},
@@ -155,10 +158,11 @@ def make_agg(
 
 
 def check_cf(ds: xr.Dataset, tmp_path, name: str) -> None:
-    """Every variable and coordinate has units and long_name; the file can be written."""
-    for k, v in ds.variables.items():
-        assert "units" in v.attrs and "long_name" in v.attrs, k
+    """Every variable has long_name and UDUNITS units (strings none); the pipeline writes the
+    file (mblbath.io.write_atomic) and reads the same variables back (open_result)."""
+    assert cf_units_problems(ds) == []
     path = tmp_path / f"{name}.nc"
-    ds.to_netcdf(path)
-    with xr.open_dataset(path) as back:
-        assert set(back.data_vars) == set(ds.data_vars)
+    write_atomic(ds, path)
+    back = open_result(path)
+    assert set(back.data_vars) == set(ds.data_vars)
+    assert set(back.dims) == set(ds.dims)

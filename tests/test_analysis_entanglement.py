@@ -11,6 +11,7 @@ from mblbath.analysis.ell_d import fit_ld
 from mblbath.analysis.entanglement import fit_entanglement
 from mblbath.analysis.profile import fit_nc
 from mblbath.analysis.saturation import fit_lc
+from mblbath.io import open_result
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +79,7 @@ def test_tiny_dataset_end_to_end(n_seeds, tmp_path):
     if n_seeds == 1:
         assert nc.attrs["error"].startswith("standard error from the Jacobian")
     # the pipeline passes nc_fit through netCDF: same results after a round trip
-    with xr.open_dataset(tmp_path / f"nc{n_seeds}.nc") as back:
-        back = back.load()
+    back = open_result(tmp_path / f"nc{n_seeds}.nc")
     xr.testing.assert_allclose(fit_lc(back, fit_t_min=1.0, L=12).xi_c, lc.xi_c)
     ent2 = fit_entanglement(agg, back, fit_t_min=1.0, t_ent=None)
     xr.testing.assert_allclose(ent2.xi_S, ent.xi_S)

@@ -11,11 +11,13 @@ import pytest
 import xarray as xr
 
 from mblbath import checksum
-from mblbath.io import RunFileError, open_run, write_atomic
+from mblbath.io import SCHEMA_VERSION, RunFileError, open_run, write_atomic
 
 
 def _ds() -> xr.Dataset:
-    return xr.Dataset({"a": ("x", np.arange(1000.0))}, attrs={"schema_version": 1})
+    return xr.Dataset(
+        {"a": ("x", np.arange(1000.0))}, attrs={"schema_version": SCHEMA_VERSION, "title": "t"}
+    )
 
 
 @pytest.fixture

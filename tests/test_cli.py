@@ -7,6 +7,7 @@ import xarray as xr
 from mblbath import tebd
 from mblbath.cli import main
 from mblbath.disorder import sample_eps
+from mblbath.io import SCHEMA_VERSION, open_run
 
 
 @pytest.fixture
@@ -18,18 +19,26 @@ def run_file(tmp_path):
 
 
 def test_run_file_schema_and_provenance(run_file):
-    ds = xr.open_dataset(run_file)
+    with xr.open_dataset(run_file) as raw:  # on disk, the time axis is "t" (mblbath.cf)
+        assert set(raw.dims) == {"t", "site", "site2", "bond"}
+    ds = open_run(run_file)
     assert set(ds.dims) == {"time", "site", "site2", "bond"}
     assert ds.sizes["bond"] == 5 and ds["bond"].values[0] == 1
-    for name in ("eps", "n_c", "n_d", "C_dd", "S", "trunc_err", "chi", "chi_max_reached"):
+    names = ("eps", "n_c", "n_d", "C_dd", "S", "trunc_err", "chi", "chi_max_reached")
+    for name in (*names, "n_c_total", "n_d_total"):
         assert "units" in ds[name].attrs and "long_name" in ds[name].attrs, name
-    assert ds["time"].attrs["units"].startswith("hopping times")
+    assert ds["time"].attrs["units"] == "1" and "1/t_d" in ds["time"].attrs["comment"]
+    assert "nats" in ds["S"].attrs["comment"]
+    np.testing.assert_allclose(ds["n_c_total"].values, 1.0, atol=1e-12)
     np.testing.assert_array_equal(ds["x"].values, np.arange(6) - 3)
     attrs = ds.attrs
     for key in ("L", "U", "W", "td", "tc", "seed", "master_seed", "chi_max", "dt", "order"):
         assert key in attrs, key
     assert attrs["initial_state"] == "d-bosons on sites i % 3 == 1, c-boson on site 3"
     assert attrs["version_physics_tenpy"] == "1.1.1"
+    assert attrs["Conventions"] == "CF-1.8" and attrs["schema_version"] == SCHEMA_VERSION
+    for key in ("title", "history", "source", "git_commit"):
+        assert attrs[key], key
     assert attrs["wall_time_s"] > 0
     assert attrs["finished"] == 1 and attrs["converged"] == 1
     assert attrs["numerics"] == "chi16_dt0.05_o2_svd1e-10_T0.5"
@@ -43,9 +52,7 @@ def test_same_seed_different_U_share_disorder(tmp_path, run_file):
     other = tmp_path / "other.nc"
     args = ["run", "--L", "6", "--U", "7.5", "--seed", "1", "--t-max", "0.2"]
     assert main([*args, "--chi-max", "8", "--order", "2", "--out", str(other)]) == 0
-    np.testing.assert_array_equal(
-        xr.open_dataset(other)["eps"].values, xr.open_dataset(run_file)["eps"].values
-    )
+    np.testing.assert_array_equal(open_run(other)["eps"].values, open_run(run_file)["eps"].values)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +102,9 @@ def test_run_file_of_another_schema_is_rejected_clearly(tmp_path, run_file, caps
     with pytest.raises(SystemExit) as exc:
         main(["aggregate", str(old), "--out", str(tmp_path / "agg.nc")])
     assert exc.value.code == 2
-    assert "schema_version" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "schema_version 0" in err and f"reads version {SCHEMA_VERSION}" in err
+    assert "delete the file" in err and len(err.strip().splitlines()) == 1
 
 
 def test_unreadable_run_file_is_rejected_clearly(tmp_path, capsys):

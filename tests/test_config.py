@@ -194,3 +194,23 @@ def test_model_folder_names_every_x_path_key():
     assert mc.model_for(mc.validate_config({})) == "W6.5_td1_tc1_r1_cmid_ms20220711"
     p = mc.run_params(L=12, U=1.0, seed=0, W=5, c_site=4, master_seed=7)
     assert p.model_folder == name
+
+
+def test_rule_config_hash_changes_exactly_with_the_keys_the_rule_uses():
+    """The hash every rule passes as --config-hash; for a fit it is what the fit records."""
+    import copy
+    import json
+
+    cfg = mc.validate_config({"sweep": {"L": [12]}, "numerics": {"chi_max": 32}})
+    for rule in ("fit_nc", "criterion"):
+        settings = mc.validate_config(json.loads(mc.rule_settings(cfg, rule)), partial=True)
+        assert mc.rule_config_hash(cfg, rule) == mc.config_hash(settings)
+    other = copy.deepcopy(cfg)
+    other["analysis"]["t_ent"] = 3.0
+    other["sweep"]["n_seeds"] += 1
+    for rule in ("tebd", "exact", "sample_disorder"):
+        assert mc.rule_config_hash(other, rule) == mc.rule_config_hash(cfg, rule), rule
+    other["numerics"]["chi_max"] *= 2
+    assert mc.rule_config_hash(other, "tebd") != mc.rule_config_hash(cfg, "tebd")
+    assert mc.rule_config_hash(other, "exact") == mc.rule_config_hash(cfg, "exact")
+    assert mc.rule_config_hash(cfg, "tebd", "exact") == mc.rule_config_hash(cfg, "tebd")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from cf_check import cf_units_problems
 from mblbath.criterion import compute_criterion, effective_disorder, find_crossing
 
 
@@ -17,8 +18,7 @@ def small():
 def test_output_layout_and_conventions(small, tmp_path):
     ds = small
     assert dict(ds.sizes) == {"W": 3, "U": 5, "x_small": 5, "residue": 3}
-    for k, v in ds.variables.items():
-        assert "units" in v.attrs and "long_name" in v.attrs, k
+    assert cf_units_problems(ds) == []  # long_name everywhere, UDUNITS units (strings none)
     for name in (
         "W_tilde",
         "W_tilde_err",

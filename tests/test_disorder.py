@@ -29,4 +29,5 @@ def test_box_distribution_and_independence():
 def test_dataset_matches_single_draws():
     ds = disorder_dataset(6.5, 18, [0, 3], MASTER)
     np.testing.assert_array_equal(ds["eps"].sel(seed=3).values, sample_eps(6.5, 18, 3, MASTER))
-    assert ds.attrs["W"] == 6.5 and ds["eps"].attrs["units"] == "hopping"
+    assert ds.attrs["W"] == 6.5 and ds["eps"].attrs["units"] == "1"
+    assert "hopping" in ds["eps"].attrs["comment"]

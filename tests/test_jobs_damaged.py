@@ -14,7 +14,9 @@ from mblbath.jobs.damaged import check_results, incomplete, quarantine
 
 
 def _result(root: Path, rel: str) -> Path:
-    return write_atomic(xr.Dataset({"a": ("x", np.arange(50.0))}), root / "results" / rel)
+    return write_atomic(
+        xr.Dataset({"a": ("x", np.arange(50.0))}, attrs={"title": "t"}), root / "results" / rel
+    )
 
 
 def test_damaged_files_are_moved_aside_with_a_warning(tmp_path, monkeypatch):

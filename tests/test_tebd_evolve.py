@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 from mblbath.cli import main
+from mblbath.io import open_run
 
 TOL_N, TOL_S = 1e-5, 1e-4
 
@@ -20,7 +21,7 @@ def _run_pair(tmp_path, L, U, t_max, chi, extra=()):
     tebd, ref = tmp_path / "tebd.nc", tmp_path / "exact.nc"
     assert main(["run", *common, "--chi-max", str(chi), "--dt", "0.05", "--out", str(tebd)]) == 0
     assert main(["exact", *common, "--out", str(ref)]) == 0
-    return xr.load_dataset(tebd), xr.load_dataset(ref)
+    return open_run(tebd), open_run(ref)
 
 
 def _assert_agree(a: xr.Dataset, b: xr.Dataset):
@@ -35,8 +36,8 @@ def _assert_agree(a: xr.Dataset, b: xr.Dataset):
     assert float(np.abs(a["C_dd"] - b["C_dd"]).max()) <= TOL_N
     # Particle numbers are exactly conserved by the U(1) x U(1) block structure.
     L = a.sizes["site"]
-    np.testing.assert_allclose(a["N_d"].values, L // 3, atol=1e-10, rtol=0)
-    np.testing.assert_allclose(a["N_c"].values, 1.0, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(a["n_d_total"].values, L // 3, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(a["n_c_total"].values, 1.0, atol=1e-10, rtol=0)
     assert a.attrs["max_trunc_err"] < 1e-8
 
 

@@ -18,6 +18,9 @@ import pytest
 import xarray as xr
 import yaml
 
+from cf_check import checker_problems
+from mblbath.io import open_result
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 #: The rerun triggers of profiles/default, explicit so the tests do not depend on the profile.
@@ -123,6 +126,10 @@ def test_rules_receive_the_keys_the_schema_gives_them():
             L = re.search(r"--L (\d+)", command).group(1)
             assert f" {mc.rule_flags(cfg, rule, L)} --" in command, rule
             seen.add(rule)
+        if rule in ("tebd", "exact", "sample_disorder"):
+            assert f"--config-hash {mc.rule_config_hash(cfg, rule)} " in command, rule
+        if re.search(r"--out \S+\.nc", command):  # every netCDF file records a config hash
+            assert "--config-hash " in command or "--settings " in command, rule
     assert {"tebd", "exact", "fit_nc", "fit_lc", "fit_ld", "fit_entanglement"} <= seen
     assert {"criterion", "choices", "figure_fig2", "figure_criterion", "claims"} <= seen
 
@@ -146,6 +153,29 @@ def test_malformed_config_is_rejected_before_any_job(tmp_path, config_text, key)
     out = proc.stdout + proc.stderr
     assert key in out, out
     assert "rule tebd" not in out
+
+
+@pytest.mark.slow
+def test_smoke_outputs_pass_the_cf_checker(smoke_run, tmp_path):
+    """Every netCDF file of the smoke DAG (disorder per seed and merged, runs, exact
+    references, validation, aggregates, every fit, criterion, choices) passes
+    ``compliance-checker --test=cf:1.8`` without a single failed check."""
+    smoke = smoke_run[0]  # the whole smoke DAG, run once per session (conftest.py)
+    files = sorted(p for p in (smoke / "results").rglob("*.nc") if "damaged" not in p.parts)
+    kinds = {p.relative_to(smoke / "results").parts[0] for p in files}
+    assert kinds == {"disorder", "runs", "exact", "validation", "aggregate", "fits"}, kinds
+    names = {p.stem for p in (smoke / "results" / "fits").rglob("*.nc")}
+    assert {"nc_profile", "xi_c", "ell_d", "entanglement", "criterion", "choices"} <= names
+    disorder = smoke / "results" / "disorder"
+    assert list(disorder.rglob("L*/seed*.nc")) and list(disorder.rglob("L*.nc"))  # per seed, merged
+    problems = {p: m for p, m in checker_problems(files, tmp_path).items() if m}
+    assert problems == {}
+    for path in files:
+        with xr.open_dataset(path) as ds:
+            assert ds.attrs["Conventions"] == "CF-1.8", path
+            for key in ("title", "history", "source", "git_commit", "config_hash"):
+                assert ds.attrs.get(key), (path, key)
+            assert any(k.startswith("version_") for k in ds.attrs), path
 
 
 @pytest.mark.slow
@@ -282,16 +312,16 @@ def test_failed_run_with_keep_going_still_gives_aggregate_and_report(tmp_path):
 
     n_runs = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
     for size in cfg["sweep"]["L"]:
-        agg = xr.load_dataset(work / "results" / "aggregate" / numerics / f"L{size}.nc")
+        agg = open_result(work / "results" / "aggregate" / numerics / f"L{size}.nc")
         gone = int(size == L)
         assert (agg.attrs["n_runs"], agg.attrs["n_missing"]) == (n_runs - gone, gone)
         assert int(agg["present"].sel(U=U, seed=seed)) == 1 - gone
-        fit = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "xi_c.nc")
+        fit = open_result(work / "results" / "fits" / numerics / f"L{size}" / "xi_c.nc")
         assert fit.sizes  # every fit was made
         assert agg.attrs["cdd_every"] == 2
         assert np.isnan(agg["C_dd"].isel(time=1)).all()
         assert np.isfinite(agg["C_dd"].isel(time=2).sel(U=U, seed=1)).all()
-        ld = xr.load_dataset(work / "results" / "fits" / numerics / f"L{size}" / "ell_d.nc")
+        ld = open_result(work / "results" / "fits" / numerics / f"L{size}" / "ell_d.nc")
         assert str(ld["ell_d_status"].isel(U=0, time=1, centre=0).item()).startswith("not meas")
     for name in ("fig1", "fig2", "fig3", "fig4", "criterion"):
         assert (work / "results" / "figures" / f"{name}.pdf").stat().st_size > 0

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from . import cf
 from .analysis.stats import mean_sem_xr
 from .config import MODEL_KEYS, NUMERIC_KEYS
 from .io import open_run, provenance
@@ -114,14 +115,17 @@ def aggregate_runs(
     coords["U"] = (
         "U",
         np.asarray(U_values),
-        {"long_name": "c-d interaction U", "units": "hopping"},
+        {"long_name": "c-d interaction U", **cf.unit_attrs("hopping")},
     )
     coords["seed"] = (
         "seed",
         np.asarray(seeds, dtype=np.int64),
         {"long_name": "disorder realisation"},
     )
-    attrs = {k: _shared(ref, k) for k in SHARED_ATTRS if _shared(ref, k) is not None}
+    attrs = {"title": f"Runs of one system size (L = {ref.attrs.get('L')}) stacked over (U, seed)"}
+    if "source" in ref.attrs:  # how the runs were made (CF: the method of production)
+        attrs["source"] = ref.attrs["source"]
+    attrs.update({k: _shared(ref, k) for k in SHARED_ATTRS if _shared(ref, k) is not None})
     attrs["initial_state"] = ref.attrs.get("initial_state", "")
     attrs["nu_d"] = ref.attrs.get("nu_d", "1/3")
     attrs["n_runs"] = len(index)

@@ -171,6 +171,7 @@ def _add_disorder_parser(sub: Any, table: ParamTable) -> None:
         "--merge", type=input_path, nargs="+", help="merge these one-seed disorder files"
     )
     add_param_flags(p, "sample_disorder", table)
+    _add_config_hash_flag(p)
     p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
 
@@ -202,6 +203,7 @@ def _add_data_parsers(sub: Any) -> None:
     p.add_argument(
         "--exact", nargs="+", type=input_path, required=True, help="exact runs, same order"
     )
+    _add_config_hash_flag(p)
     p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
     p = sub.add_parser("fit", help="fit one quantity (see mblbath.analysis)")
@@ -427,7 +429,7 @@ def _cmd_disorder(args) -> int:
 
     _check_files(args, args.merge or [], "--merge")
     if args.merge:
-        ds = merge_disorder([str(p) for p in args.merge])
+        ds = merge_disorder([str(p) for p in args.merge], args.config_hash)
         if int(ds.attrs["L"]) != args.L:
             raise ConfigError(f"parameter '--L': the files to merge have L={ds.attrs['L']}")
         write_atomic(ds, args.out)
@@ -438,7 +440,7 @@ def _cmd_disorder(args) -> int:
     seeds = range(args.n_seeds) if args.n_seeds is not None else args.seeds
     for seed in seeds:
         params = run_params(L=args.L, U=0.0, seed=seed, **kwargs)
-    ds = disorder_dataset(params.W, params.L, seeds, params.master_seed)
+    ds = disorder_dataset(params.W, params.L, seeds, params.master_seed, args.config_hash)
     write_atomic(ds, args.out)
     return 0
 
@@ -473,7 +475,9 @@ def _cmd_validate(args) -> int:
 
     _check_files(args, [*args.tebd, *args.exact], "--tebd/--exact")
     try:
-        ds = compare_runs([str(p) for p in args.tebd], [str(p) for p in args.exact])
+        ds = compare_runs(
+            [str(p) for p in args.tebd], [str(p) for p in args.exact], args.config_hash
+        )
     except ValueError as exc:  # runs that do not pair up: bad arguments
         raise ConfigError(f"parameters '--tebd', '--exact': {exc}") from None
     write_atomic(ds, args.out)

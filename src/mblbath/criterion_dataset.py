@@ -1,6 +1,7 @@
 """The netCDF layout of :func:`mblbath.criterion.compute_criterion`: variables and attributes.
 
-Every variable has its dims, units and long name here (:data:`VARIABLES`); the attributes
+Every variable has its dims, units (made CF by :func:`mblbath.cf.unit_attrs`) and long
+name here (:data:`VARIABLES`); the attributes
 that state the conventions of the criterion are written by :func:`conventions`. The
 figure and the report read these names.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .cf import unit_attrs
 from .criterion_limit import SMALL_EDGE, SMALL_L, SMALL_N_ENERGY, SMALL_WARMUP
 
 __all__ = ["VARIABLES", "criterion_dataset", "conventions"]
@@ -81,7 +83,7 @@ def criterion_dataset(
     """The variables of :data:`VARIABLES` (taken from ``data``) and the coordinates."""
 
     def var(dims, values, units, long_name):
-        return xr.Variable(dims, values, attrs={"units": units, "long_name": long_name})
+        return xr.Variable(dims, values, attrs={**unit_attrs(units), "long_name": long_name})
 
     return xr.Dataset(
         {name: var(dims, data[name], u, ln) for name, (dims, u, ln) in VARIABLES.items()},

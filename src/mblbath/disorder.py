@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .cf import unit_attrs
+
 __all__ = ["disorder_rng", "sample_eps", "disorder_dataset", "merge_disorder"]
 
 
@@ -34,8 +36,19 @@ def sample_eps(W: float, L: int, seed: int, master_seed: int) -> np.ndarray:
     return W * (2.0 * u - 1.0)
 
 
-def disorder_dataset(W: float, L: int, seeds, master_seed: int) -> xr.Dataset:
-    """``eps(seed, site)`` for the given seeds at size L, with attributes naming the key."""
+#: The attributes that define a disorder file (the others are provenance).
+_KEYS = ("W", "L", "master_seed", "distribution", "rng")
+
+
+def _title(L: int) -> str:
+    return f"Disorder realisations eps(seed, site) of the d-bosons at L = {L}"
+
+
+def disorder_dataset(
+    W: float, L: int, seeds, master_seed: int, config_hash: str | None = None
+) -> xr.Dataset:
+    """``eps(seed, site)`` for the given seeds at size L, with attributes naming the key
+    (and ``config_hash``, when given, as provenance)."""
     seeds = np.asarray(list(seeds), dtype=np.int64)
     eps = (
         np.stack([sample_eps(W, L, int(s), master_seed) for s in seeds])
@@ -47,7 +60,7 @@ def disorder_dataset(W: float, L: int, seeds, master_seed: int) -> xr.Dataset:
             "eps": (
                 ("seed", "site"),
                 eps,
-                {"long_name": "on-site potential of the d-bosons", "units": "hopping"},
+                {"long_name": "on-site potential of the d-bosons", **unit_attrs("hopping")},
             )
         },
         coords={
@@ -55,21 +68,32 @@ def disorder_dataset(W: float, L: int, seeds, master_seed: int) -> xr.Dataset:
             "site": ("site", np.arange(L), {"long_name": "lattice site", "units": "1"}),
         },
         attrs={
+            "title": _title(L),
             "W": float(W),
             "L": int(L),
             "master_seed": int(master_seed),
             "distribution": "uniform in [-W, W]",
             "rng": "numpy PCG64 from SeedSequence(master_seed, spawn_key=(L, seed))",
+            **({"config_hash": config_hash} if config_hash else {}),
         },
     )
 
 
-def merge_disorder(paths) -> xr.Dataset:
-    """Concatenate one-seed disorder files of one size along ``seed`` (sorted)."""
+def merge_disorder(paths, config_hash: str | None = None) -> xr.Dataset:
+    """Concatenate one-seed disorder files of one size along ``seed`` (sorted).
+
+    The files must agree in the attributes that define the disorder (W, L, master seed,
+    distribution); their provenance (commit, versions) may differ.
+    """
     parts = [xr.load_dataset(p) for p in paths]
     if not parts:
         raise ValueError("no disorder files to merge")
+    key = {k: parts[0].attrs.get(k) for k in _KEYS}
     for p, ds in zip(paths, parts, strict=True):
-        if ds.attrs != parts[0].attrs:
+        if {k: ds.attrs.get(k) for k in _KEYS} != key:
             raise ValueError(f"{p}: attributes differ from {paths[0]}")
-    return xr.concat(parts, dim="seed", combine_attrs="override").sortby("seed")
+    merged = xr.concat(parts, dim="seed", combine_attrs="override").sortby("seed")
+    merged.attrs = {"title": _title(int(key["L"])), **key}
+    if config_hash:
+        merged.attrs["config_hash"] = config_hash
+    return merged

@@ -5,7 +5,7 @@ One run file (CF-style) holds
 - dims ``time``, ``site`` (0..L-1), ``site2`` (0..L-1), ``bond`` (1..L-1);
 - ``eps(site)``, ``n_c(time, site)``, ``n_d(time, site)``, ``C_dd(time, site, site2)``
   (connected), ``S(time, bond)``, ``trunc_err(time)``, ``chi(time, bond)``,
-  ``chi_max_reached(time)``, ``N_d(time)``, ``N_c(time)``;
+  ``chi_max_reached(time)``, ``n_d_total(time)``, ``n_c_total(time)``;
 - coords ``time``, ``site``, ``bond``, ``x(site) = site - c_site``;
 - attrs: every model and numerical parameter, the seed, the initial-state choice, units,
   package versions, git commit, config hash, ``method`` (tebd / exact_sector /
@@ -32,6 +32,11 @@ than a content hash in a netCDF attribute, because
 - it covers every format alike (netCDF, PDF, PNG, markdown) and hashes the bytes on disk,
   not a re-serialisation of the data, so any damage, also to HDF5 metadata, is seen;
 - ``sha256sum -c`` checks it by hand.
+
+Every file mblbath writes goes through :func:`write_atomic`, which makes it CF-1.8
+(:mod:`mblbath.cf`: units UDUNITS reads, global attributes, no ``_FillValue`` on
+coordinates). On disk the time axis is called ``t`` (CF tools read ``time`` as calendar
+time); :func:`open_result` and :func:`open_run` name it ``time`` again.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from . import __version__
+from . import __version__, cf
 from .checksum import DamagedFileError, seal, umask_mode, verify
 from .config import RunParams
 
@@ -62,6 +67,7 @@ __all__ = [
     "provenance",
     "run_dataset",
     "write_atomic",
+    "open_result",
     "open_run",
     "RunFileError",
     "WriteError",
@@ -77,7 +83,9 @@ class WriteError(OSError):
     """A result file could not be written (full disk, say); the previous file is intact."""
 
 
-SCHEMA_VERSION = 1
+#: Version of the run-file layout; run files of another version are refused (2: CF-1.8,
+#: ``N_d``/``N_c`` renamed ``n_d_total``/``n_c_total``, the time axis ``t`` on disk).
+SCHEMA_VERSION = 2
 
 #: (dims, long_name, units) of every data variable a run file may hold.
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -90,15 +98,30 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "(NaN: not measured at this time, see cdd_every)",
         "1",
     ),
-    "S": (("time", "bond"), "von Neumann entanglement entropy of sites 0..bond-1", "nat"),
+    "S": (
+        ("time", "bond"),
+        "von Neumann entanglement entropy of sites 0..bond-1 (in nats)",
+        "nat",
+    ),
     "trunc_err": (("time",), "accumulated truncation error (discarded weight)", "1"),
     "chi": (("time", "bond"), "MPS bond dimension", "1"),
     "chi_max_reached": (("time",), "largest MPS bond dimension", "1"),
-    "N_d": (("time",), "total number of d-bosons", "1"),
-    "N_c": (("time",), "total number of c-bosons", "1"),
+    "n_d_total": (("time",), "total number of d-bosons", "1"),
+    "n_c_total": (("time",), "total number of c-bosons", "1"),
 }
 
+#: Keys of the result dicts of :mod:`mblbath.exact` -> names in the run file (CF: no two
+#: names that differ only in case, like ``n_c`` and ``N_c``).
+_RESULT_NAMES = {"N_d": "n_d_total", "N_c": "n_c_total"}
+
 _PACKAGES = ("mblbath", "physics-tenpy", "numpy", "scipy", "xarray", "netCDF4", "pandas")
+
+#: The CF ``source`` of a run file, by ``method``.
+_SOURCES = {
+    "tebd": "TEBD of Eq. (1) on a U(1) x U(1) symmetric MPS (TeNPy)",
+    "exact_sector": "exact evolution in the (N_d, N_c = 1) sector (sparse Hamiltonian)",
+    "free_fermion": "exact free-fermion evolution (U = 0)",
+}
 
 
 def package_versions() -> dict[str, str]:
@@ -164,12 +187,12 @@ def run_dataset(
     """
     L = params.L
     times = np.asarray(result["times"], dtype=float)
-    data = dict(result)
+    data = {_RESULT_NAMES.get(k, k): v for k, v in result.items()}
     data["eps"] = np.asarray(eps, dtype=float)
-    if "N_d" not in data:
-        data["N_d"] = np.asarray(result["n_d"]).sum(axis=-1)
-    if "N_c" not in data:
-        data["N_c"] = np.asarray(result["n_c"]).sum(axis=-1)
+    if "n_d_total" not in data:
+        data["n_d_total"] = np.asarray(result["n_d"]).sum(axis=-1)
+    if "n_c_total" not in data:
+        data["n_c_total"] = np.asarray(result["n_c"]).sum(axis=-1)
     if "chi" in data:
         data["chi_max_reached"] = np.asarray(data["chi"]).max(axis=-1)
     variables = {}
@@ -178,10 +201,10 @@ def run_dataset(
             variables[name] = (
                 dims,
                 np.asarray(data[name]),
-                {"long_name": long_name, "units": units},
+                {"long_name": long_name, **cf.unit_attrs(units)},
             )
     coords = {
-        "time": ("time", times, {"long_name": "time", "units": "hopping times (1/t_d)"}),
+        "time": ("time", times, {"long_name": "time", **cf.unit_attrs("hopping times")}),
         "site": ("site", np.arange(L), {"long_name": "lattice site", "units": "1"}),
         "site2": ("site2", np.arange(L), {"long_name": "lattice site", "units": "1"}),
         "bond": (
@@ -192,7 +215,10 @@ def run_dataset(
         "x": (
             "site",
             np.arange(L) - params.c0,
-            {"long_name": "distance from the c-boson's initial site", "units": "lattice spacings"},
+            {
+                "long_name": "distance from the c-boson's initial site",
+                **cf.unit_attrs("lattice spacings"),
+            },
         ),
     }
     trunc = np.asarray(result.get("trunc_err", np.zeros(len(times))))
@@ -200,6 +226,7 @@ def run_dataset(
     attrs: dict[str, Any] = {
         "title": "Anderson insulator coupled to a clean mobile boson (arXiv:2109.07332, Eq. 1)",
         "method": method,
+        "source": f"mblbath {__version__}: {_SOURCES.get(method, method)}",
         "units": "energies in units of the hopping, times in hopping times",
         **params.as_attrs(rule),
         "nu_d": "1/3",
@@ -236,15 +263,18 @@ def free_space(path: str | os.PathLike) -> str:
 def write_atomic(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     """Write ``ds`` to netCDF at ``path`` with its checksum sidecar (see the module doc).
 
+    The file is CF-1.8 (:func:`mblbath.cf.to_file`: units, ``t`` for the time axis, global
+    attributes with the :func:`provenance` keys ``ds`` lacks); ``ds`` itself is unchanged.
     Raises :class:`WriteError` naming ``path`` and the free space if the file system
     refuses the write; the previous file at ``path`` (if any) is then unchanged.
     """
     path = Path(path)
+    on_disk, encoding = cf.to_file(ds, provenance())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4")
+        on_disk.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
         os.chmod(tmp, umask_mode())
         seal(tmp, name=path)
         os.replace(tmp, path)
@@ -267,6 +297,12 @@ def _write_failure(path: Path, exc: BaseException) -> str:
     return f"cannot write {path}: {why}; {free_space(path.parent)} there; {kept}"
 
 
+def open_result(path: str | os.PathLike) -> xr.Dataset:
+    """Load a file mblbath wrote (fully, the file is closed), with its time axis named
+    ``time`` as in memory (:func:`mblbath.cf.from_file`)."""
+    return cf.from_file(xr.load_dataset(path, engine="netcdf4"))
+
+
 def open_run(path: str | os.PathLike) -> xr.Dataset:
     """Open a run file and check it is one of ours, intact, of the current schema version.
 
@@ -278,13 +314,15 @@ def open_run(path: str | os.PathLike) -> xr.Dataset:
     except DamagedFileError as exc:
         raise RunFileError(str(exc)) from None
     try:
-        ds = xr.load_dataset(path, engine="netcdf4")
+        ds = open_result(path)
     except (OSError, ValueError, RuntimeError) as exc:
         raise RunFileError(f"{path}: cannot be read as netCDF ({exc})") from None
     version = ds.attrs.get("schema_version")
     if version != SCHEMA_VERSION:
+        found = "no schema_version" if version is None else f"schema_version {version}"
         raise RunFileError(
-            f"{path}: schema_version {version!r} is not {SCHEMA_VERSION}; "
-            "rerun it with this version of mblbath"
+            f"{path}: a run file of {found}, but this mblbath reads version "
+            f"{SCHEMA_VERSION}; delete the file and compute it again (Snakemake reruns "
+            "missing runs)"
         )
     return ds

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from . import cf
 from .config import RUN_COORDS, TABLE
 from .io import open_run, provenance
 
@@ -25,7 +26,9 @@ TOL_S = 1e-4
 _SHARED_KEYS = (*RUN_COORDS, *TABLE.run_keys("exact"))
 
 
-def compare_runs(tebd_paths: Sequence[str], exact_paths: Sequence[str]) -> xr.Dataset:
+def compare_runs(
+    tebd_paths: Sequence[str], exact_paths: Sequence[str], config_hash: str | None = None
+) -> xr.Dataset:
     """Pair TEBD and exact run files by (U, seed) and record max |difference| vs time."""
     tebd = {(float(d.attrs["U"]), int(d.attrs["seed"])): d for d in map(open_run, tebd_paths)}
     exact = {(float(d.attrs["U"]), int(d.attrs["seed"])): d for d in map(open_run, exact_paths)}
@@ -56,15 +59,20 @@ def compare_runs(tebd_paths: Sequence[str], exact_paths: Sequence[str]) -> xr.Da
     long = {
         "dn_c": "max over sites of |n_c(TEBD) - n_c(exact)|",
         "dn_d": "max over sites of |n_d(TEBD) - n_d(exact)|",
-        "dS": "max over bonds of |S(TEBD) - S(exact)|",
+        "dS": "max over bonds of |S(TEBD) - S(exact)| (entanglement entropy, in nats)",
         "dC_dd": "max over site pairs of |C_dd(TEBD) - C_dd(exact)|",
     }
     data = {
-        k: (("U", "seed", "time"), v, {"long_name": long[k], "units": "nat" if k == "dS" else "1"})
+        k: (
+            ("U", "seed", "time"),
+            v,
+            {"long_name": long[k], **cf.unit_attrs("nat" if k == "dS" else "1")},
+        )
         for k, v in out.items()
     }
     max_n_c, max_n_d, max_S = (float(np.nanmax(out[k])) for k in ("dn_c", "dn_d", "dS"))
     attrs = {
+        "title": "TEBD runs against exact references: largest deviations per (U, seed, time)",
         "L": int(ref.attrs["L"]),
         "numerics": ref.attrs["numerics"],
         "chi_max": int(ref.attrs["chi_max"]),
@@ -77,11 +85,11 @@ def compare_runs(tebd_paths: Sequence[str], exact_paths: Sequence[str]) -> xr.Da
         "tol_n": TOL_N,
         "tol_S": TOL_S,
         "passed": int(max(max_n_c, max_n_d) <= TOL_N and max_S <= TOL_S),
-        **provenance(),
+        **provenance(config_hash),
     }
     coords = {
-        "U": ("U", np.asarray(Us), {"long_name": "c-d interaction U", "units": "hopping"}),
+        "U": ("U", np.asarray(Us), {"long_name": "c-d interaction U", **cf.unit_attrs("hopping")}),
         "seed": ("seed", np.asarray(seeds, dtype=np.int64), {"long_name": "disorder realisation"}),
-        "time": ("time", times, {"long_name": "time", "units": "hopping times (1/t_d)"}),
+        "time": ("time", times, {"long_name": "time", **cf.unit_attrs("hopping times")}),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -12,9 +12,10 @@ rule aggregate:
         U=" ".join(U_VALUES),
         n_seeds=len(SEEDS),
         code=code("aggregate"),
+        config_hash=mc.rule_config_hash(config, "tebd"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
     shell:
         "python -m mblbath aggregate {input.runs} --U {params.U} --n-seeds {params.n_seeds}"
-        " --disorder {input.disorder} --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --config-hash {params.config_hash} --out {output.nc} 2> {log}"

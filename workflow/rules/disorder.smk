@@ -10,12 +10,14 @@ rule sample_disorder:
         **mc.rule_params(config, "sample_disorder"),
         model=check_model,
         code=code("disorder"),
+        config_hash=mc.rule_config_hash(config, "sample_disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "python -m mblbath disorder --L {wildcards.L} --seeds {wildcards.seed} --W {params.W}"
-        " --master-seed {params.master_seed} --out {output.nc} 2> {log}"
+        " --master-seed {params.master_seed} --config-hash {params.config_hash}"
+        " --out {output.nc} 2> {log}"
 
 
 rule collect_disorder:
@@ -29,8 +31,10 @@ rule collect_disorder:
         "benchmarks/collect_disorder/{model}/L{L}.tsv"
     params:
         code=code("disorder"),
+        config_hash=mc.rule_config_hash(config, "sample_disorder"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
-        "python -m mblbath disorder --merge {input.seeds} --L {wildcards.L} --out {output.nc} 2> {log}"
+        "python -m mblbath disorder --merge {input.seeds} --L {wildcards.L}"
+        " --config-hash {params.config_hash} --out {output.nc} 2> {log}"

@@ -12,6 +12,7 @@ rule tebd:
         # Outside the declared outputs: Snakemake never deletes it when a job dies.
         checkpoint="results/checkpoints/{model}/{numerics}/L{L}/U{U}/seed{seed}.ckpt",
         code=code("run"),
+        config_hash=mc.rule_config_hash(config, "tebd"),
     threads: 1
     resources:
         # From the measured cost model (mblbath.jobs.cost, mblbath.jobs.slurm); see profiles/slurm/config.yaml.
@@ -25,6 +26,7 @@ rule tebd:
         # ends only when mblbath has exited; a bash in between would die at once.
         "exec python -m mblbath run --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
         " --disorder {input.disorder} --checkpoint {params.checkpoint} --no-progress"
+        " --config-hash {params.config_hash}"
         " --out {output.nc} 2>> {log}"
 
 
@@ -40,12 +42,13 @@ rule exact:
     params:
         flags=exact_flags,
         code=code("exact"),
+        config_hash=mc.rule_config_hash(config, "exact"),
     threads: 1
     conda:
         "../../envs/simulate.yaml"
     shell:
         "python -m mblbath exact --L {wildcards.L} --U {wildcards.U} --seed {wildcards.seed} {params.flags}"
-        " --disorder {input.disorder} --out {output.nc} 2> {log}"
+        " --disorder {input.disorder} --config-hash {params.config_hash} --out {output.nc} 2> {log}"
 
 
 rule validate:
@@ -60,8 +63,10 @@ rule validate:
         "benchmarks/validate/{model}/{numerics}/L{L}.tsv"
     params:
         code=code("validate"),
+        config_hash=mc.rule_config_hash(config, "tebd", "exact"),
     threads: 1
     conda:
         "../../envs/analysis.yaml"
     shell:
-        "python -m mblbath validate --tebd {input.tebd} --exact {input.exact} --out {output.nc} 2> {log}"
+        "python -m mblbath validate --tebd {input.tebd} --exact {input.exact}"
+        " --config-hash {params.config_hash} --out {output.nc} 2> {log}"

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..io import open_result
+
 __all__ = [
     "INPUT_KEYS",
     "Bundle",
@@ -70,8 +72,7 @@ def open_all(paths: Sequence[str | Path]) -> list[xr.Dataset]:
     for p in paths:
         if not Path(p).is_file():
             raise FileNotFoundError(f"figure/report input {p} does not exist")
-        with xr.open_dataset(p) as ds:
-            out.append(ds.load())
+        out.append(open_result(p))
     return sorted(out, key=size_of)
 
 

@@ -47,6 +47,7 @@ import xarray as xr
 
 from .. import criterion as crit
 from ..anderson import diagonal_ensemble_density
+from ..cf import unit_attrs
 from ..criterion_limit import threshold
 from ..disorder import sample_eps
 from ..exact import sector_evolution
@@ -97,7 +98,7 @@ def _measure_c_site(cfg: dict) -> tuple[xr.Dataset, dict[str, str]]:
                 out = sector_evolution(eps, U, m["td"], m["tc"], d_sites, c0, [0.0, t_last])
                 obs[:, a, b, k] = _c_site_observables(out["n_c"][-1], out["S"][-1], c0)
     names = ("spread", "ell_proxy", "S_half")
-    units = ("lattice spacings", "lattice spacings", "1")
+    units = ("lattice spacings", "lattice spacings", "nat")
     long = (
         "c-boson spread sqrt(sum (i - i0)^2 n_c) at the last time",
         "l_c proxy: mean distance sum |i - i0| n_c at the last time",
@@ -109,16 +110,16 @@ def _measure_c_site(cfg: dict) -> tuple[xr.Dataset, dict[str, str]]:
     n = seeds.size
     sem = diffs.std(axis=-1, ddof=1) / np.sqrt(n) if n > 1 else np.full(diffs.shape[:2], np.nan)
     for j, (name, unit, ln) in enumerate(zip(names, units, long, strict=True)):
-        ds[f"c_site_{name}"] = (dims, obs[j], {"units": unit, "long_name": ln})
+        ds[f"c_site_{name}"] = (dims, obs[j], {**unit_attrs(unit), "long_name": ln})
         ds[f"c_site_{name}_diff"] = (
             ("U_exact",),
             diffs[j].mean(axis=-1),
-            {"units": unit, "long_name": f"{name}: alternative start minus default start"},
+            {**unit_attrs(unit), "long_name": f"{name}: alternative start minus default start"},
         )
         ds[f"c_site_{name}_diff_sem"] = (
             ("U_exact",),
             sem[j],
-            {"units": unit, "long_name": f"standard error of c_site_{name}_diff"},
+            {**unit_attrs(unit), "long_name": f"standard error of c_site_{name}_diff"},
         )
     kinds = ["empty" if s % 3 != m["d_residue"] else "occupied" for s in starts]
     effect = "; ".join(
@@ -147,7 +148,7 @@ def _measure_c_site(cfg: dict) -> tuple[xr.Dataset, dict[str, str]]:
 
 def _coords(Us, starts, seeds) -> dict:
     return {
-        "U_exact": ("U_exact", np.asarray(Us), {"units": "hopping", "long_name": "U (exact)"}),
+        "U_exact": ("U_exact", np.asarray(Us), {**unit_attrs("hopping"), "long_name": "U (exact)"}),
         "c_site_variant": (
             "c_site_variant",
             np.array(["default", "alternative"]),
@@ -184,7 +185,7 @@ def _variant_ds(name: str, variants, data: dict) -> xr.Dataset:
         ds[f"{name}_{key}"] = (
             dim,
             np.asarray(values, float),
-            {"units": units, "long_name": long_name},
+            {**unit_attrs(units), "long_name": long_name},
         )
     return ds
 

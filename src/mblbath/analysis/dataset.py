@@ -2,7 +2,8 @@
 
 Every fit reads the aggregated dataset of one system size (dims ``U, seed, time, site,
 site2, bond``) and returns an :class:`xarray.Dataset` in which every variable has
-``units`` and ``long_name`` (:func:`variable`) and whose attributes state the method, the
+``units`` and ``long_name`` (:func:`variable`, units made CF by
+:func:`mblbath.cf.unit_attrs`) and whose attributes state the method, the
 error reported, the fit window, the status convention and the disorder realisations used
 (:func:`fit_attrs`, written once here for every fit).
 """
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from ..cf import unit_attrs
 from ..config import MODEL_KEYS, NUMERIC_KEYS
 
 __all__ = [
@@ -46,8 +48,12 @@ _KEEP = ("L", *MODEL_KEYS, *NUMERIC_KEYS)
 
 
 def variable(dims, data, units: str, long_name: str, **extra) -> xr.Variable:
-    """A variable with ``units`` and ``long_name`` (and any further attributes)."""
-    return xr.Variable(dims, data, attrs={"units": units, "long_name": long_name, **extra})
+    """A variable with ``units`` and ``long_name`` (and any further attributes).
+
+    ``units`` is a UDUNITS unit or a unit of the model (``"hopping"``, ``"lattice
+    spacings"``, ``"nat"``, ...; ``"none"`` for strings): :func:`mblbath.cf.unit_attrs`.
+    """
+    return xr.Variable(dims, data, attrs={**unit_attrs(units), "long_name": long_name, **extra})
 
 
 def str_array(shape, fill: str = "") -> np.ndarray:

@@ -313,32 +313,34 @@ def _reference_variables(d: EntData) -> dict:
         "S_AI_t": variable(
             tb,
             r.S_AI_t if r else nan_tb,
-            "1",
+            "nat",
             "Anderson insulator (U = 0, d only): disorder mean of S - H2(p_c^left)",
         ),
-        "S_AI_t_err": variable(tb, r.S_AI_t_err if r else nan_tb, "1", "standard error of S_AI_t"),
+        "S_AI_t_err": variable(
+            tb, r.S_AI_t_err if r else nan_tb, "nat", "standard error of S_AI_t"
+        ),
         "S_AI_drift": variable(
-            (), r.drift if r else np.nan, "1", "d S_d / d ln t over t >= fit_t_min (bond mean)"
+            (), r.drift if r else np.nan, "nat", "d S_d / d ln t over t >= fit_t_min (bond mean)"
         ),
         "S_AI_drift_err": variable(
-            (), r.drift_err if r else np.nan, "1", "standard error of S_AI_drift"
+            (), r.drift_err if r else np.nan, "nat", "standard error of S_AI_drift"
         ),
-        "dS": variable(utb, d.dS, "1", "paired excess S_U - S_d(t) per realisation, mean"),
-        "dS_err": variable(utb, d.dS_err, "1", "standard error of dS (paired differences)"),
+        "dS": variable(utb, d.dS, "nat", "paired excess S_U - S_d(t) per realisation, mean"),
+        "dS_err": variable(utb, d.dS_err, "nat", "standard error of dS (paired differences)"),
     }
 
 
 def _variables(d: EntData, out: dict) -> dict:
-    u, ut, utb, per_ls = ("U",), ("U", "time"), ("U", "time", "bond"), "1/lattice spacing"
+    u, ut, utb, per_ls = ("U",), ("U", "time"), ("U", "time", "bond"), "nat/lattice spacing"
     return {
-        "xi_S": variable(u, out["xi_S"], "1", "Eq. (5) entanglement prefactor xi_S (nats)"),
-        "xi_S_err": variable(u, out["xi_S_err"], "1", "uncertainty of xi_S"),
+        "xi_S": variable(u, out["xi_S"], "nat", "Eq. (5) entanglement prefactor xi_S (nats)"),
+        "xi_S_err": variable(u, out["xi_S_err"], "nat", "uncertainty of xi_S"),
         "red_chi2": variable(u, out["red_chi2"], "1", "reduced chi^2 of the Eq. (5) fit"),
         "n_dof": variable(u, out["n_dof"], "1", "degrees of freedom of the Eq. (5) fit"),
-        "xi_S_tdep": variable(u, out["xi_S_tdep"], "1", "xi_S with the time-dependent S_d"),
-        "xi_S_tdep_err": variable(u, out["xi_S_tdep_err"], "1", "uncertainty of xi_S_tdep"),
+        "xi_S_tdep": variable(u, out["xi_S_tdep"], "nat", "xi_S with the time-dependent S_d"),
+        "xi_S_tdep_err": variable(u, out["xi_S_tdep_err"], "nat", "uncertainty of xi_S_tdep"),
         "S_AI": variable(
-            ("U", "bond"), out["S_AI"], "1", "Anderson-insulator entropy S_AI used in Eq. (5)"
+            ("U", "bond"), out["S_AI"], "nat", "Anderson-insulator entropy S_AI used in Eq. (5)"
         ),
         "S_AI_source": variable(u, out["S_AI_src"].astype(str), "none", "how S_AI was obtained"),
         **_reference_variables(d),
@@ -356,8 +358,8 @@ def _variables(d: EntData, out: dict) -> dict:
         "slope_x_min": variable(u, out["sx_min"], LS, "smallest |x| in slope fit"),
         "slope_x_max": variable(u, out["sx_max"], LS, "largest |x| in slope fit"),
         "slope_n": variable(u, out["s_n"], "1", "bonds in the slope fit"),
-        "S_model": variable(utb, out["S_model"], "1", "Eq. (5) at the fitted parameters"),
-        "S_mean": variable(utb, d.S_mean, "1", "disorder mean of the entanglement entropy"),
-        "S_err": variable(utb, d.S_err, "1", "standard error of the disorder mean of S"),
+        "S_model": variable(utb, out["S_model"], "nat", "Eq. (5) at the fitted parameters"),
+        "S_mean": variable(utb, d.S_mean, "nat", "disorder mean of the entanglement entropy"),
+        "S_err": variable(utb, d.S_err, "nat", "standard error of the disorder mean of S"),
         "n_seeds": seeds_used(d.valid),
     }

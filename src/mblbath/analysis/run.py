@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from ..config import config_hash
-from ..io import provenance, write_atomic
+from ..io import open_result, provenance, write_atomic
 
 __all__ = ["run_fit"]
 
@@ -21,7 +21,7 @@ __all__ = ["run_fit"]
 def _need(path: Path | None, flag: str, what: str) -> xr.Dataset:
     if path is None:
         raise ValueError(f"mblbath fit {what} needs {flag}")
-    return xr.load_dataset(path)
+    return open_result(path)
 
 
 def run_fit(what: str, cfg: dict, agg: Path | None, nc_fit: Path | None, out: Path) -> Path:

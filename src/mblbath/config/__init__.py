@@ -12,7 +12,7 @@
 
 from .checks import CHECKS, ConfigError
 from .derived import FLOAT_RE, cdd_mask, chi_max_for, fmt_float, numerics_name, time_grid
-from .rules import rule_flags, rule_params, rule_settings
+from .rules import rule_config_hash, rule_flags, rule_params, rule_settings
 from .run import (
     TABLE,
     RunParams,
@@ -75,6 +75,7 @@ __all__ = [
     "numerics_for",
     "numerics_name",
     "numerics_of",
+    "rule_config_hash",
     "rule_flags",
     "rule_params",
     "rule_settings",

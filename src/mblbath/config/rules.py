@@ -4,7 +4,7 @@ A rule gets exactly the keys whose ``x-used-by`` names it, so that with Snakemak
 ``params`` rerun trigger a change reruns exactly the jobs that use it: :func:`rule_flags`
 for the run commands (``tebd``, ``exact``), :func:`rule_params` for values a shell command
 names one by one, :func:`rule_settings` for the ``--settings`` JSON of the fits, figures
-and report.
+and report, and :func:`rule_config_hash` for the ``--config-hash`` every file records.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .run import TABLE, run_values
+from .schema import config_hash, validate_config
 from .table import ParamTable
 
-__all__ = ["rule_flags", "rule_params", "rule_settings"]
+__all__ = ["rule_flags", "rule_params", "rule_settings", "rule_config_hash"]
 
 
 def rule_flags(cfg: Mapping[str, Any], rule: str, L: int | str, table: ParamTable = TABLE) -> str:
@@ -55,6 +56,23 @@ def rule_settings(cfg: Mapping[str, Any], rule: str, table: ParamTable = TABLE) 
         else:
             out.setdefault(p.section, {})[p.name] = cfg[p.section][p.name]
     return json.dumps(out, sort_keys=True)
+
+
+def rule_config_hash(cfg: Mapping[str, Any], *rules: str, table: ParamTable = TABLE) -> str:
+    """Config hash of the keys ``rules`` use (validated, schema defaults filled).
+
+    For one rule it is the hash ``mblbath fit|figure|report`` records from that rule's
+    ``--settings``, so every file's ``config_hash`` changes exactly when a key its rule
+    uses does (a rule without keys of its own names the rules whose outputs it reads).
+    """
+    merged: dict[str, Any] = {}
+    for rule in rules:
+        for key, value in json.loads(rule_settings(cfg, rule, table)).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            else:
+                merged[key] = value
+    return config_hash(validate_config(merged, partial=True))
 
 
 def _value(cfg: Mapping[str, Any], path: str) -> Any:
