@@ -132,7 +132,15 @@ def test_x_used_by_names_known_rules_only():
     for p in mc.TABLE:
         assert p.description, p.path  # every key explains itself
         if p.used_by:
-            assert p.section in (None, "model", "sweep", "numerics", "analysis", "criterion")
+            assert p.section in (
+                None,
+                "model",
+                "sweep",
+                "numerics",
+                "analysis",
+                "criterion",
+                "long_times",
+            )
 
 
 def test_sample_disorder_passes_every_key_it_receives():
