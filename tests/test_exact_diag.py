@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
+import xarray as xr
 
+from mblbath.cli import main
 from mblbath.exact import sector_dimension, sector_evolution
 from mblbath.exact_diag import MAX_DIMENSION, SectorEigensystem, eigh_evolution
 
@@ -74,6 +76,26 @@ def test_too_large_a_sector_is_refused_before_any_work():
     assert sector_dimension(L, 5) > MAX_DIMENSION
     with pytest.raises(ValueError, match="too large"):
         SectorEigensystem(np.zeros(L), 1.0, 1.0, 1.0, 5)
+
+
+def test_cli_writes_run_files_with_the_diagonal_ensemble(tmp_path):
+    common = ["--L", "6", "--U", "3", "--seed", "0", "--t-max", "1000", "--n-per-decade", "4"]
+    files = {}
+    for method in ("eigh", "chebyshev"):
+        files[method] = tmp_path / f"{method}.nc"
+        argv = ["long-times", "exact", *common, "--method", method, "--out", str(files[method])]
+        assert main(argv) == 0
+    a, b = (xr.load_dataset(files[m]) for m in ("eigh", "chebyshev"))
+    assert a.attrs["method"] == "exact_eigh" and b.attrs["method"] == "exact_sector"
+    assert a.attrs["t_max"] == 1000.0 and float(a["time"][-1]) == 1000.0
+    for key in ("n_c", "n_d", "S"):
+        np.testing.assert_allclose(a[key], b[key], rtol=0, atol=1e-9)
+    assert "n_c_inf" in a and "n_c_inf" not in b
+    agg = tmp_path / "agg.nc"
+    assert main(["long-times", "aggregate", str(files["eigh"]), "--out", str(agg)]) == 0
+    ds = xr.load_dataset(agg)
+    assert ds["n_c_inf"].dims == ("U", "seed", "site")
+    np.testing.assert_allclose(ds["n_c_inf"].values[0, 0], a["n_c_inf"].values)
 
 
 @pytest.mark.slow
