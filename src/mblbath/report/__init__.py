@@ -45,6 +45,7 @@ from .claims_lc import (
 )
 from .claims_misc import claim_validation, claim_w_tilde_max
 from .claims_nd import claim_ell_d, claim_nd_memory
+from .long_times import long_times_section
 from .render import missing_runs, render_markdown
 from .verdicts import FAILS, HOLDS, NSIG, UNTESTABLE, VERDICTS, Claim
 
@@ -104,4 +105,5 @@ def write_claims(inputs: dict[str, list[str]], out_md: str, meta: dict[str, Any]
     claims = evaluate_claims(b)
     out = Path(out_md)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(claims, b, meta or {}), encoding="utf-8")
+    text = render_markdown(claims, b, meta or {}) + long_times_section(inputs)
+    out.write_text(text, encoding="utf-8")
