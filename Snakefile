@@ -12,6 +12,8 @@
 #   results/fits/criterion.nc                      Eq. (2) on single-particle data
 #   results/figures/{name}.{pdf,png}               fig1..fig4, criterion, validation
 #   results/report/claims.md                       each claim: paper vs measured
+#   results/long_times/...                         the long-time branch, when long_times.enabled
+#                                                  (paths at the top of workflow/rules/long_times.smk)
 # Logs mirror results under logs/<rule>/..., benchmarks under benchmarks/<rule>/...
 #
 # With --keep-going, failed runs do not hold the rest back: a partial pass builds the
@@ -30,6 +32,7 @@ include: "workflow/rules/disorder.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/long_times.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/partial.smk"
@@ -40,3 +43,4 @@ rule all:
     input:
         figures=expand("results/figures/{name}.{ext}", name=FIGURES, ext=("pdf", "png")),
         claims="results/report/claims.md",
+        long_times=LONG_TIMES_TARGETS,

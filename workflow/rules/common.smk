@@ -64,13 +64,21 @@ def numerics(L):
     return mc.numerics_for(config, L)
 
 
+#: Configs whose TEBD runs are jobs of the tebd rule (the config, and those that optional
+#: branches add: long_times_common.smk adds the long-time branch's).
+TEBD_CONFIGS = [config]
+#: Inputs of the report from optional branches, by kind (long_times_common.smk fills it).
+BRANCH_INPUTS = {}
+
+
 def run_flags(wildcards):
-    """Flags of a TEBD run; its {numerics} must be the config's for that L."""
-    if wildcards.numerics != numerics(wildcards.L):
-        raise ValueError(
-            f"{wildcards.numerics} is not the config's numerics for L={wildcards.L} ({numerics(wildcards.L)})"
-        )
-    return mc.rule_flags(config, "tebd", wildcards.L)
+    """Flags of a TEBD run; its {numerics} must be that of a config of TEBD_CONFIGS at that L."""
+    for cfg in TEBD_CONFIGS:
+        if wildcards.numerics == mc.numerics_for(cfg, wildcards.L):
+            return mc.rule_flags(cfg, "tebd", wildcards.L)
+    raise ValueError(
+        f"{wildcards.numerics} is not the config's numerics for L={wildcards.L} ({numerics(wildcards.L)})"
+    )
 
 
 def exact_flags(wildcards):
@@ -116,6 +124,7 @@ def figure_inputs():
         "criterion": ["results/fits/criterion.nc"],
     }
     out["validation"] = [f"results/validation/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
+    out.update(BRANCH_INPUTS)
     return out
 
 
