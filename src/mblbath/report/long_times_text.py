@@ -154,8 +154,11 @@ def drift_lines(fits: Sequence[lt.LongFit], U: float) -> list[str]:
     return out
 
 
-def summary(claims: Sequence[Claim], U: float) -> str:
-    """Plain words: which reading the data favour, and what a finite system can decide."""
+def summary(claims: Sequence[Claim], U: float, L_exact: int | None = None) -> str:
+    """Plain words: which reading the data favour, and what a finite system can decide.
+
+    ``L_exact``: the largest size with exact long-time data (named in the text).
+    """
     by_side = {"paper": [], "counterpoint": []}
     for c in claims:
         by_side.setdefault(c.figure, []).append(c)
@@ -166,6 +169,11 @@ def summary(claims: Sequence[Claim], U: float) -> str:
     p_hold, c_hold = count("paper", HOLDS), count("counterpoint", HOLDS)
     p_fail, c_fail = count("paper", FAILS), count("counterpoint", FAILS)
     n_untest = sum(c.verdict == UNTESTABLE for c in claims)
+    sizes = (
+        f"at L ≤ {L_exact} within the exact runs' times"
+        if L_exact is not None
+        else "without exact long-time data, before the times the question is about"
+    )
     if p_hold > c_hold and c_fail >= p_fail:
         lean = "the paper's reading (saturation, logarithmic growth)"
     elif c_hold > p_hold and p_fail >= c_fail:
@@ -177,7 +185,7 @@ def summary(claims: Sequence[Claim], U: float) -> str:
         f"{p_hold} hold and {p_fail} do not; of the counterpoint's three {c_hold} hold and "
         f"{c_fail} do not; {n_untest} of six are not testable at these sizes. A finite chain "
         "cannot settle the question by itself: every observable saturates once the dynamics "
-        "has explored the chain (at L ≤ 15 within the exact runs' times), and before that "
+        f"has explored the chain ({sizes}), and before that "
         "a slow power law and a logarithm differ by less than the errors over the few "
         "decades available. What the sizes can show is the drift at a fixed window: an "
         "exponent β that grows with L favours the counterpoint, one that stays constant or "
@@ -239,7 +247,7 @@ def render_section(claims: Sequence[Claim], fits: Sequence[lt.LongFit], U: float
         "",
         "### Summary",
         "",
-        summary(claims, U),
+        summary(claims, U, max((lf.L for lf in fits if lf.kind == "exact"), default=None)),
         "",
     ]
     return "\n".join(lines)
