@@ -64,7 +64,7 @@ def test_panels_show_data_fits_and_the_paper_time(files):
         np.isclose(ln.get_xdata()[0], fig5.T_PAPER) for ln in top.lines if len(ln.get_xdata()) == 2
     )
     texts = "\n".join(t.get_text() for ax in axes for t in ax.texts)
-    assert "AIC prefers" in texts
+    assert "ΔAIC" in texts
     assert len(top.lines) >= 3 + 2  # three sources, two overlaid forms
 
 

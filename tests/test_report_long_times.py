@@ -36,11 +36,13 @@ CASES = {
 }
 
 
-def fits_of(quantity: str, form: str, params, noise: float = NOISE, sizes=(12, 15), **kw):
+def fits_of(
+    quantity: str, form: str, params, noise: float = NOISE, sizes=(12, 15), n_seeds=20, **kw
+):
     out = []
     for k, L in enumerate(sizes):
         obs = make_obs(
-            {quantity: form}, n_seeds=20, noise=noise, indep=1.0, rng_seed=k,
+            {quantity: form}, n_seeds=n_seeds, noise=noise, indep=1.0, rng_seed=k,
             params={quantity: params}, L=L, **kw,
         )  # fmt: skip
         fit = fit_long_times(obs, 10.0, 60.0, n_bootstrap=100, bootstrap_seed=1)
@@ -84,12 +86,22 @@ def test_sizes_that_disagree_leave_the_claim_open():
     assert verdict("msd_power", small + large) == UNTESTABLE
 
 
+def test_sizes_with_few_realisations_are_shown_not_used():
+    few = fits_of("sigma2_c", "power", SUB, sizes=(15,), n_seeds=5)
+    assert verdict("msd_power", few) == UNTESTABLE
+    many = fits_of("sigma2_c", "power", SUB, sizes=(12,))
+    assert verdict("msd_power", many + few) == HOLDS  # rests on L = 12 alone
+    claims, _ = evaluate_long_claims(many + few)
+    (c,) = [c for c in claims if c.key == "msd_power"]
+    assert "5 realisations < 10" in c.measured and "L=15" not in c.basis
+
+
 def test_windows_that_end_before_the_long_times_are_not_used():
     fits = fits_of("sigma2_c", "power", SUB, t_max=60.0, source="tebd_chi256_T60")
     claims, _ = evaluate_long_claims(fits)
     (c,) = [c for c in claims if c.key == "msd_power"]
     assert c.verdict == UNTESTABLE
-    assert "no size with a long window" in c.basis
+    assert "no eligible size" in c.basis
 
 
 def test_section_in_claims_md(tmp_path):

@@ -2,14 +2,15 @@ r"""Fig. 5 (the long-time branch, not in the paper): saturation, log growth or p
 
 Rows: σ_c²(t), I_d(t) and S(L/2, t) on log axes, one column per U; disorder means ±
 standard error for every source and size (colour: L; solid: exact, dashed: the branch's
-TEBD runs, dotted: the main sweep's TEBD runs). At the largest exact size the fits of the
-late window are overlaid: the paper's form (arXiv:2109.07332: saturation, Eq. (4), for σ_c²
-and I_d; logarithmic growth for S) in black, the counterpoint's power law
-(arXiv:2212.07107) in red; the panel says which form the AIC prefers. The dotted vertical
-line marks the paper's T = 200; ticks at the right edge mark the diagonal-ensemble
-(t = ∞) values of the smallest exact size. Bottom row: the power-law exponent β of each
-observable against L, fitted in the window common to all sizes (filled) and in the late
-window (open): the finite-size drift.
+TEBD runs, dotted: the main sweep's TEBD runs). Overlaid, the fits of the late window at
+the exact size with the most realisations: the paper's form (arXiv:2109.07332:
+saturation, Eq. (4), for σ_c² and I_d; logarithmic growth for S) in black, the
+counterpoint's power law (arXiv:2212.07107) in red; the panel names the form the AIC
+prefers there, the AIC gap to the next and the share of resamples it wins. The dotted
+vertical line marks the paper's T = 200; ticks at the right edge mark the
+diagonal-ensemble (t = ∞) values of the smallest exact size. Bottom row: the power-law
+exponent β of each observable against L, fitted in the window common to all sizes
+(filled) and in the late window (open): the finite-size drift.
 
 Inputs: the observables (``long_obs``) and fits (``long_fit``) files of
 :mod:`mblbath.analysis.long_observables` and :mod:`mblbath.analysis.long_times`.
@@ -92,7 +93,8 @@ def plot(sources: list[Source]) -> Figure:
         return fig
     L_all = sorted({s.L for s in sources})
     exact = [s for s in sources if s.kind == "exact"]
-    ref = max(exact, key=lambda s: s.L) if exact else None
+    # fits overlaid: the exact size with the most realisations (the larger L on a tie)
+    ref = max(exact, key=lambda s: (s.obs.sizes.get("seed", 0), s.L)) if exact else None
     de = min(exact, key=lambda s: s.L) if exact else None
     for j, U in enumerate(Us):
         for i, name in enumerate(_ROWS):
@@ -158,12 +160,12 @@ def _overlay(ax: Axes, ref: Source, name: str, U: float) -> None:
     best = str(f["best_form"].values)
     dA = float(f["delta_aic"])
     frac = f["select_frac"].sel(form=best).values if best in f["form"].values else np.nan
-    text = f"L={ref.L}: AIC prefers {best}"
+    text = f"L={ref.L}: {best}"
     if np.isfinite(dA):
-        text += f" (ΔAIC {dA:.3g}"
-        text += f", {100 * float(frac):.0f}% of resamples)" if np.isfinite(frac) else ")"
-    where = "top right" if name == "imbalance_d" else "bottom right"
-    style.note(ax, text, where=where, make_room=False)
+        text += f", ΔAIC {dA:.2g}" + (f", {100 * float(frac):.0f}%" if np.isfinite(frac) else "")
+    y, va = (0.97, "top") if name == "imbalance_d" else (0.03, "bottom")
+    ax.text(0.98, y, text, transform=ax.transAxes, ha="right", va=va, fontsize=5.5,
+            style="italic", color="0.25")  # fmt: skip
 
 
 def _infinite_ticks(ax: Axes, de: Source, name: str, U: float) -> None:
@@ -207,7 +209,14 @@ def _drift_panel(ax: Axes, sources: list[Source], U: float) -> None:
     ax.set_xlabel(r"$L$")
     ax.set_ylabel(r"power-law $\beta$")
     if drawn:
-        ax.legend(loc="best", fontsize=5.5)
+        from matplotlib.lines import Line2D
+
+        handles, _ = ax.get_legend_handles_labels()
+        handles += [
+            Line2D([], [], color="0.4", marker="o", ls="none", label="common window"),
+            Line2D([], [], color="0.4", marker="o", mfc="none", ls="none", label="late window"),
+        ]
+        ax.legend(handles=handles, loc="best", fontsize=5.0)
     else:
         style.note(ax, "no power-law fits at this U")
 
@@ -223,7 +232,7 @@ def _legend(ax: Axes, sources: list[Source], L_all) -> None:
         for kind, L in seen
     ]
     handles += [
-        Line2D([], [], color="k", ls="--", label="paper's form"),
-        Line2D([], [], color="tab:red", ls="-.", label="power law"),
+        Line2D([], [], color="k", ls="--", label="paper's form (fit)"),
+        Line2D([], [], color="tab:red", ls="-.", label="power law (fit)"),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=5.0, ncol=2)
+    ax.figure.legend(handles=handles, loc="outside upper center", fontsize=6.0, ncol=6)

@@ -8,11 +8,13 @@ paper (arXiv:2109.07332), each with a verdict of :data:`~.verdicts.VERDICTS`, an
 them with the fits table, the finite-size drift and a plain-words summary.
 
 Every claim is judged at the largest U (the paper's main case U = 12) by :func:`judge`, on
-the sizes whose late window is *long*: it spans at least :data:`MIN_DECADES` decade(s) and
-ends at t >= :data:`T_LATE_MIN`. The rule, per size, in order:
+the sizes whose late window is *long* (it spans at least :data:`MIN_DECADES` decade(s) and
+ends at t >= :data:`T_LATE_MIN`) and rests on at least :data:`MIN_REALISATIONS`
+realisations (:func:`ineligible`); the other sizes are shown, not used. The rule, per
+size, in order:
 
-1. not testable without such a fit, or if the errors it needs (parameter errors, the
-   bootstrap selection frequency) are NaN or zero;
+1. not testable on an ineligible size, or if the errors the rule needs (parameter errors,
+   the bootstrap selection frequency) are NaN or zero;
 2. not testable if the forms are not told apart: the AIC gap between the best and the
    second-best form is below :data:`DAIC_MIN`, or the best form wins in fewer than
    :data:`SELECT_FRAC` of the resamples of the realisations;
@@ -45,11 +47,13 @@ __all__ = [
     "SELECT_FRAC",
     "RCHI2_MAX",
     "MIN_DECADES",
+    "MIN_REALISATIONS",
     "T_PAPER",
     "T_LATE_MIN",
     "FS_FRAC",
     "LongFit",
     "judge",
+    "ineligible",
     "finite_size_plateau",
     "evaluate_long_claims",
     "long_times_section",
@@ -65,6 +69,9 @@ SELECT_FRAC = 0.95
 RCHI2_MAX = 3.0
 #: Over less than a decade in t, a log, a power law and a saturating curve look alike.
 MIN_DECADES = 1.0
+#: Fewest realisations for a verdict: the relative error of a standard deviation (hence of
+#: a bootstrap error bar) from n samples is about 1/sqrt(2(n - 1)), above 25 % below 10.
+MIN_REALISATIONS = 10
 #: The paper's final time.
 T_PAPER = 200.0
 #: "Long times": a window that ends at least a decade after the paper's T.
@@ -74,7 +81,15 @@ T_LATE_MIN = 10 * T_PAPER
 #: way between localised (far below) and spread over the chain (at the ceiling).
 FS_FRAC = 0.5
 
-_CONSTANTS = ("DAIC_MIN", "SELECT_FRAC", "RCHI2_MAX", "MIN_DECADES", "T_LATE_MIN", "FS_FRAC")
+_CONSTANTS = (
+    "DAIC_MIN",
+    "SELECT_FRAC",
+    "RCHI2_MAX",
+    "MIN_DECADES",
+    "T_LATE_MIN",
+    "FS_FRAC",
+    "MIN_REALISATIONS",
+)
 _NAMES = {"sigma2_c": "σ_c²", "imbalance_d": "I_d", "S_half": "S(L/2)"}
 
 
@@ -142,18 +157,30 @@ def finite_size_plateau(quantity: str, f: xr.Dataset, lf: LongFit) -> bool:
     return not v - NSIG * e > CONTRAST_MIN
 
 
+def ineligible(lf: LongFit, quantity: str, U: float) -> str:
+    """Why a size cannot carry a verdict ('' if it can): no fit, a window that is not long,
+    or fewer than MIN_REALISATIONS realisations. Such sizes are shown, not used."""
+    f = lf.at(quantity, U)
+    if f is None:
+        return "no fit"
+    why = _long_enough(f)
+    if why:
+        return why
+    if lf.n_real(U) < MIN_REALISATIONS:
+        return f"{lf.n_real(U)} realisations < {MIN_REALISATIONS}"
+    return ""
+
+
 #: A condition on the fit of the claimed form: True (met), False (violated), None (undecided).
 Condition = Callable[[xr.Dataset, LongFit], bool | None]
 
 
 def judge(lf: LongFit, quantity: str, U: float, form: str, cond: Condition) -> tuple[str, str]:
     """Verdict and explanation of one claim at one size (rules 1-6 of the module docstring)."""
-    f = lf.at(quantity, U)
-    if f is None:
-        return UNTESTABLE, "no fit"
-    why = _long_enough(f)
+    why = ineligible(lf, quantity, U)
     if why:
         return UNTESTABLE, why
+    f = lf.at(quantity, U)
     best = str(f["best_form"].values)
     dA = float(f["delta_aic"])
     frac = float(f["select_frac"].sel(form=best)) if best in f["form"].values else np.nan
@@ -256,7 +283,7 @@ def evaluate_long_claims(fits: Sequence[LongFit]) -> tuple[list[Claim], float | 
         per_size, parts = [], []
         for lf in sized:
             v, why = judge(lf, quantity, U, form, cond)
-            if v != UNTESTABLE or not why.startswith(("window", "no fit", "not fitted")):
+            if not ineligible(lf, quantity, U):
                 per_size.append((lf.L, v, why))
             parts.append(f"L={lf.L} ({lf.kind}): {_param_text(lf, quantity, U, form)}; {why}")
         c.verdict = _combine(per_size)
@@ -286,7 +313,9 @@ def _basis(sized: Sequence[LongFit], used: list[tuple[int, str, str]], U: float)
         f = lf.at("sigma2_c", U)
         window = f"t ∈ [{float(f['t_lo']):g}, {float(f['t_hi']):g}]" if f is not None else ""
         bits.append(f"L={lf.L} {lf.kind}, {lf.n_real(U)} realisations, {window}")
-    return f"U = {U:g}; " + ("; ".join(bits) if bits else "no size with a long window")
+    return f"U = {U:g}; " + (
+        "; ".join(bits) if bits else "no eligible size (long window, enough realisations)"
+    )
 
 
 def _load(inputs: dict[str, list[str]]) -> list[LongFit]:

@@ -50,7 +50,7 @@ def _data_lines(fits: Sequence[lt.LongFit]) -> list[str]:
             first = float(np.nanmin(tc)) if np.isfinite(tc).any() else float("nan")
             bits.append(
                 f"truncation error below trunc_err_max = {obs.attrs.get('trunc_err_max', '?')} "
-                f"up to t = {first:g} in every run ({bad} runs flagged unconverged at t_max; "
+                f"up to t = {first:g} in every run ({bad} run(s) flagged unconverged at t_max; "
                 "later times are left out of the fits)"
             )
         if "sigma2_c_inf" in obs:
@@ -72,6 +72,7 @@ def _fit_row(lf: lt.LongFit, window: str, quantity: str, U: float) -> str | None
         )
     best = str(f["best_form"].values)
     frac = f["select_frac"].sel(form=best).values if best in f["form"].values else np.nan
+    share = f"{100 * float(frac):.0f} %" if np.isfinite(frac) else "no resamples"
     beta = pm(float(f["params"].sel(form="power", param="p2")),
               float(f["params_err"].sel(form="power", param="p2")))  # fmt: skip
     b = pm(float(f["params"].sel(form="log", param="p2")),
@@ -80,7 +81,7 @@ def _fit_row(lf: lt.LongFit, window: str, quantity: str, U: float) -> str | None
     window_text = f"[{float(f['t_lo']):g}, {float(f['t_hi']):g}]"
     return (
         f"| {lf.L} | {lf.kind} | {window} {window_text} | {_NAMES[quantity]} | **{best}** "
-        f"(ΔAIC {float(f['delta_aic']):.3g}, {100 * float(frac):.0f} %) | {beta} | {b} | "
+        f"(ΔAIC {float(f['delta_aic']):.3g}, {share}) | {beta} | {b} | "
         f"{plateau} | χ²/dof {float(f['chi2_red']):.3g} |"
     )
 
