@@ -16,6 +16,8 @@
 #   results/figures/{name}.{pdf,png}                         fig1..fig4, criterion, validation
 #   results/report/claims.{md,html}                          each claim: paper vs measured
 #   results/report/summary.html                              verdict counts for the report's first page
+#   results/long_times/...                                   the long-time branch, when long_times.enabled
+#                                                            (paths at the top of workflow/rules/long_times.smk)
 #   results/damaged/...                                      damaged results, moved aside
 # Every file F has its checksum sidecar F.sha256 (mblbath.checksum).
 # Logs mirror results under logs/<rule>/..., benchmarks under benchmarks/<rule>/...
@@ -53,6 +55,7 @@ include: "workflow/rules/disorder.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/long_times.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/partial.smk"
@@ -64,3 +67,5 @@ rule all:
         # Every file of the DAG, not just figures and report: a missing or damaged (moved
         # aside) run or aggregate is rebuilt even when the files made from it still exist.
         **all_results(),
+        # Fig. 5 of the long-time branch, when long_times.enabled (workflow/rules/long_times.smk).
+        long_times=LONG_TIMES_TARGETS,

@@ -161,8 +161,11 @@ def test_every_flag_has_help_and_shows_its_default():
 
     subs = _subparsers()
     assert set(subs) == {
-        "run", "exact", "disorder", "aggregate", "validate", "fit", "figure", "report", "estimate"
+        "run", "exact", "disorder", "aggregate", "validate", "fit", "figure", "report", "estimate",
+        "long-times",
     }  # fmt: skip
+    nested = subs.pop("long-times")._subparsers._group_actions[0].choices
+    subs.update({f"long-times {k}": v for k, v in nested.items()})
     for name, parser in subs.items():
         in_required_group = {
             a for g in parser._mutually_exclusive_groups if g.required for a in g._group_actions

@@ -140,6 +140,7 @@ def test_x_used_by_names_known_rules_only():
                 "analysis",
                 "criterion",
                 "choices",
+                "long_times",
             )
 
 

@@ -38,6 +38,10 @@ RULE_ENV = {
     "fit_entanglement": "analysis",
     "criterion": "analysis",
     "choices": "analysis",
+    "long_exact": "simulate",
+    "long_aggregate": "analysis",
+    "long_observables": "analysis",
+    "long_fit": "analysis",
     "claims": "analysis",
 }
 

@@ -1,4 +1,5 @@
-"""Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report|estimate``.
+"""Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report|estimate``
+and ``mblbath long-times ...`` (the long-time branch, :mod:`mblbath.long_times_cli`).
 
 The parameter flags of ``run``, ``exact`` and ``disorder`` are generated from the config
 schema (:data:`mblbath.config.TABLE`): one per key the matching rule uses, named after it
@@ -114,6 +115,9 @@ def build_parser(table: ParamTable = TABLE) -> argparse.ArgumentParser:
     _add_data_parsers(sub)
     _add_output_parsers(sub)
     _add_estimate_parser(sub)
+    from .long_times_cli import add_parser as add_long_times_parser
+
+    add_long_times_parser(sub, table)
     return parser
 
 
@@ -588,6 +592,12 @@ def _check_files(args: argparse.Namespace, inputs: list, flag: str) -> None:
         check_output(args.out)
 
 
+def _cmd_long_times(args) -> int:
+    from .long_times_cli import main as long_times_main
+
+    return long_times_main(args)
+
+
 _COMMANDS = {
     "run": _cmd_run,
     "exact": _cmd_exact,
@@ -598,6 +608,7 @@ _COMMANDS = {
     "figure": _cmd_figure,
     "report": _cmd_report,
     "estimate": _cmd_estimate,
+    "long-times": _cmd_long_times,
 }
 
 

@@ -120,14 +120,23 @@ def check_model(wildcards):
     return wildcards.model
 
 
+#: Configs whose TEBD runs are jobs of the tebd rule (the config, and those that optional
+#: branches add: long_times_common.smk adds the long-time branch's).
+TEBD_CONFIGS = [config]
+#: Inputs of the report from optional branches, by kind (long_times_common.smk fills it).
+BRANCH_INPUTS = {}
+
+
 def run_flags(wildcards):
-    """Flags of a TEBD run; its {model} and {numerics} must be the config's for that L."""
+    """Flags of a TEBD run; its {model} must be the config's and its {numerics} that of a
+    config of TEBD_CONFIGS at that L."""
     check_model(wildcards)
-    if wildcards.numerics != numerics(wildcards.L):
-        raise ValueError(
-            f"{wildcards.numerics} is not the config's numerics for L={wildcards.L} ({numerics(wildcards.L)})"
-        )
-    return mc.rule_flags(config, "tebd", wildcards.L)
+    for cfg in TEBD_CONFIGS:
+        if wildcards.numerics == mc.numerics_for(cfg, wildcards.L):
+            return mc.rule_flags(cfg, "tebd", wildcards.L)
+    raise ValueError(
+        f"{wildcards.numerics} is not the config's numerics for L={wildcards.L} ({numerics(wildcards.L)})"
+    )
 
 
 def exact_flags(wildcards):
@@ -177,6 +186,7 @@ def figure_inputs():
     out["validation"] = (
         [f"results/validation/{MODEL}/{numerics(VALIDATE_L)}/L{VALIDATE_L}.nc"] if VALIDATE else []
     )
+    out.update(BRANCH_INPUTS)
     return out
 
 

@@ -105,6 +105,13 @@ def _multiple(t_max: float, dt: float) -> str | None:
     return "must be a multiple of {1}" if abs(n_steps - round(n_steps)) > 1e-6 else None
 
 
+def _sizes(per_L: Mapping[str, int]) -> tuple[str, str] | None:
+    for key in per_L:
+        if int(key) < 6 or int(key) % 3:
+            return key, f"L={key} is not a multiple of 3 (nu_d = 1/3) of at least 6"
+    return None
+
+
 #: Every cross-key check of the config, in the order they are applied.
 CHECKS: tuple[Check, ...] = (
     Check(("model.c_site", "sweep.L"), _c_site),
@@ -127,6 +134,23 @@ CHECKS: tuple[Check, ...] = (
         ("analysis.t_ent", "numerics.t_max"),
         lambda t_ent, t_max: "exceeds {1}" if t_ent is not None and t_ent > t_max else None,
     ),
+    # The long-time branch (its runs use numerics.dt for their time grids).
+    Check(("long_times.exact_n_seeds",), _sizes),
+    Check(("model.c_site", "long_times.tebd_L"), _c_site),
+    Check(
+        ("model.c_site", "long_times.exact_n_seeds"),
+        lambda c_site, per_L: _c_site(c_site, [int(k) for k in per_L]),
+    ),
+    Check(
+        ("long_times.t_first", "long_times.t_max"),
+        lambda t_first, t_max: "must be smaller than {1}" if t_first >= t_max else None,
+    ),
+    Check(
+        ("numerics.dt", "long_times.t_first"),
+        lambda dt, t_first: "must not exceed {1}" if dt > t_first + 1e-12 else None,
+    ),
+    Check(("long_times.t_max", "numerics.dt"), _multiple),
+    Check(("long_times.tebd_t_max", "numerics.dt"), _multiple),
 )
 
 

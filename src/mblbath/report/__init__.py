@@ -48,6 +48,7 @@ from .claims_nd import claim_ell_d, claim_ell_d_inf_diff, claim_ell_d_profile, c
 from .claims_profile import claim_profile_concave, claim_profile_linear, claim_slope_prediction
 from .claims_validation import claim_validation
 from .constants import NSIG, POWER
+from .long_times import long_times_section
 from .render import missing_runs, render_markdown
 from .verdicts import FAILS, HOLDS, UNTESTABLE, VERDICTS, Claim
 
@@ -129,4 +130,5 @@ def write_claims(inputs: dict[str, list[str]], out_md: str, meta: dict[str, Any]
     out = Path(out_md)
     out.parent.mkdir(parents=True, exist_ok=True)
     text = render_markdown(claims, b, meta or {}, choices[-1] if choices else None)
+    text += long_times_section(inputs)
     out.write_text(text, encoding="utf-8")
