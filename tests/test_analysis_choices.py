@@ -88,7 +88,7 @@ def test_c_site_exact_evolution(tiny):
 
 def test_c_site_helpers():
     assert _c_site_pair(12, 1, None) == (6, 7)
-    assert _c_site_pair(9, 1, None) == (4, 5)  # occupied centre: the alternative is empty
+    assert _c_site_pair(9, 1, None) == (3, 4)  # occupied centre: start left of it, empty
     nc = np.zeros(12)
     nc[3], nc[7] = 0.5, 0.5
     spread, mean_dist, s_half = _c_site_observables(nc, np.arange(11.0), 5)

@@ -108,11 +108,19 @@ def test_damaged_input_is_named(tmp_path, capsys, disorder):
     _refused(capsys, argv, disorder, "checksum mismatch")
 
 
-def test_doublon_sizes_are_refused_unless_the_c_site_is_set(tmp_path, capsys, no_tebd):
-    argv = ["run", "--L", "15", "--U", "2", "--seed", "0", "--out", str(tmp_path / "o.nc")]
-    _refused(capsys, argv, "'--L'", "holds a d-boson", "--c-site")
-    with pytest.raises(AssertionError, match="TEBD started"):  # accepted: reaches the run
-        main([*argv, "--c-site", "6"])
+def test_the_default_c_site_is_never_a_doublon():
+    """Null c_site: the empty site nearest the centre, L // 2 for every L divisible by 6."""
+    from mblbath.config import default_c_site, run_params
+    from mblbath.model import d_sites
+
+    for L in range(6, 64, 3):
+        for r in (0, 1, 2):
+            c = default_c_site(L, r)
+            assert c not in d_sites(L, r) and abs(c - L // 2) <= 1, (L, r)
+    for L in (12, 18, 24, 30, 48, 60):
+        assert default_c_site(L, 1) == L // 2
+    assert default_c_site(15, 1) == 6 and run_params(L=15, U=2.0, seed=0).c0 == 6
+    assert run_params(L=15, U=2.0, seed=0, c_site=7).c0 == 7  # explicit: the user's choice
 
 
 def test_yaml_syntax_error_names_file_line_and_column(tmp_path, capsys, no_tebd):

@@ -171,17 +171,11 @@ def test_config_files_merge_as_snakemake_merges_them(tmp_path):
     assert mc.merge_configs(mc.read_config_file(base), mc.read_config_file(over)) == raw
 
 
-@pytest.mark.parametrize(
-    ("L", "d_residue", "refused"),
-    [(15, 1, True), (21, 1, True), (12, 1, False), (12, 0, True), (15, 0, False)],
-)
-def test_default_c_site_on_a_d_boson_is_refused(L, d_residue, refused):
-    cfg = {"sweep": {"L": [L]}, "model": {"d_residue": d_residue}}
-    if refused:
-        with pytest.raises(mc.ConfigError, match=rf"'sweep.L': L={L}: .* holds a d-boson at t = 0"):
-            mc.validate_config(cfg)
-        cfg["model"]["c_site"] = L // 2 + 1  # set explicitly: the user's choice
-    assert mc.validate_config(cfg)["sweep"]["L"] == [L]
+@pytest.mark.parametrize("L", [9, 15, 21])
+def test_sizes_whose_centre_holds_a_d_boson_are_accepted(L):
+    """Their default c-boson site is the empty site next to the centre (no doublon)."""
+    cfg = mc.validate_config({"sweep": {"L": [L]}})
+    assert cfg["sweep"]["L"] == [L] and mc.run_params(L=L, U=1.0, seed=0).c0 == L // 2 - 1
 
 
 def test_model_folder_names_every_x_path_key():

@@ -175,13 +175,6 @@ def test_snakemake_accepts_integer_sizes_and_warns_beyond_the_local_profile(tmp_
     assert "more than the 1 h the local profile is meant for" in out, out
 
 
-def test_doublon_size_is_refused_before_any_job(tmp_path):
-    proc = snakemake("-n", "--configfile", str(_bad(tmp_path, "sweep: {L: [15]}\n")), check=False)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and "rule tebd" not in out
-    assert "config key 'sweep.L': L=15" in out and "holds a d-boson" in out, out
-
-
 def test_yaml_error_in_the_default_config_names_line_and_column(tmp_path):
     from test_workflow import copy_repo
 

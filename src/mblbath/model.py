@@ -12,9 +12,10 @@ Jordan-Wigner strings).
 
 Initial state (the paper's text does not fix it; see DESIGN.md): a period-3 density wave of
 d-bosons on the sites ``i % 3 == d_residue`` (default 1) and the c-boson on ``c_site``
-(default ``L // 2``). With ``d_residue = 1`` the centre ``L // 2`` is an empty site for every
-L divisible by 6, so the c-boson does not start as a c-d doublon at energy U (its right
-neighbour ``L//2 + 1`` carries a d-boson). Both choices are recorded in every output file.
+(default: the empty site nearest the centre, :func:`mblbath.config.default_c_site`: ``L // 2``
+for every L divisible by 6 with ``d_residue = 1``, ``L // 2 - 1`` where the centre holds a
+d-boson), so the c-boson never starts as a c-d doublon at energy U. Both choices are
+recorded in every output file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from tenpy.models.lattice import Chain
 from tenpy.models.model import CouplingMPOModel, NearestNeighborModel
 from tenpy.networks.mps import MPS
 from tenpy.networks.site import Site
+
+from .config.derived import default_c_site
 
 __all__ = [
     "LOCAL_STATES",
@@ -119,7 +122,7 @@ def d_sites(L: int, d_residue: int = 1) -> np.ndarray:
 
 def initial_labels(L: int, d_residue: int = 1, c_site: int | None = None) -> list[str]:
     """Local labels of the initial product state (see module docstring)."""
-    c0 = L // 2 if c_site is None else c_site
+    c0 = default_c_site(L, d_residue) if c_site is None else c_site
     if not 0 <= c0 < L:
         raise ValueError(f"c_site={c0} is not a site of a chain of length {L}")
     nd = np.zeros(L, dtype=int)

@@ -10,8 +10,8 @@ variables prefixed ``<name>_`` with a ``<name>_variant`` dimension whose first e
 default:
 
 ``c_site`` -- the c-boson's initial site
-    Empty site (default, L // 2 or ``model.c_site``) vs the nearest occupied site (a
-    doublon of energy U) or vice versa. Exact sector evolution
+    Empty site (default: the empty site nearest the centre, or ``model.c_site``) vs the
+    nearest occupied site (a doublon of energy U) or vice versa. Exact sector evolution
     (:func:`mblbath.exact.sector_evolution`) at ``choices.L`` (12: dimension 5,940),
     W = ``model.W``, U in ``choices.U``, the pipeline's realisations of that size (seeds
     0 .. ``choices.n_seeds`` - 1), up to t = min(``numerics.t_max``, ``choices.t_cap``).
@@ -48,6 +48,7 @@ import xarray as xr
 from .. import criterion as crit
 from ..anderson import diagonal_ensemble_density
 from ..cf import unit_attrs
+from ..config import default_c_site
 from ..criterion_limit import threshold
 from ..disorder import sample_eps
 from ..exact import sector_evolution
@@ -64,7 +65,7 @@ _F = 1.5 * _NU * (1.0 - _NU)  # rhs = _F xi_c0 xi_d
 def _c_site_pair(L: int, d_residue: int, c_site: int | None) -> tuple[int, int]:
     """(default start, alternative start): the alternative is the nearest site of the other
     kind (occupied <-> empty), the right neighbour first."""
-    s0 = L // 2 if c_site is None else int(c_site)
+    s0 = default_c_site(L, d_residue) if c_site is None else int(c_site)
     occupied = np.arange(L) % 3 == d_residue
     for step in (1, -1, 2, -2, 3, -3):
         s1 = s0 + step
@@ -135,7 +136,8 @@ def _measure_c_site(cfg: dict) -> tuple[xr.Dataset, dict[str, str]]:
             "whether that site holds a d-boson (a doublon of energy U) or not."
         ),
         "default": (
-            f"{kinds[0]} site (L // 2 unless model.c_site is set; site {starts[0]} at L = {L})"
+            f"{kinds[0]} site (nearest the centre unless model.c_site is set; "
+            f"site {starts[0]} at L = {L})"
         ),
         "alternative": f"nearest {kinds[1]} site (site {starts[1]} at L = {L})",
         "effect": (

@@ -11,7 +11,15 @@
 """
 
 from .checks import CHECKS, ConfigError
-from .derived import FLOAT_RE, cdd_mask, chi_max_for, fmt_float, numerics_name, time_grid
+from .derived import (
+    FLOAT_RE,
+    cdd_mask,
+    chi_max_for,
+    default_c_site,
+    fmt_float,
+    numerics_name,
+    time_grid,
+)
 from .rules import rule_config_hash, rule_flags, rule_params, rule_settings
 from .run import (
     TABLE,
@@ -61,6 +69,7 @@ __all__ = [
     "check_consistency",
     "chi_max_for",
     "config_hash",
+    "default_c_site",
     "fmt_float",
     "load_config",
     "load_configs",

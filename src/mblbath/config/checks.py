@@ -79,20 +79,6 @@ def _c_site(c_site: int | None, Ls: list[int]) -> str | None:
     return None
 
 
-def _doublon(Ls: list[int], c_site: int | None, d_residue: int) -> str | None:
-    """The default c-boson site L // 2 must not hold a d-boson of the initial state."""
-    if c_site is not None:
-        return None  # set explicitly: the user's choice
-    for L in Ls:
-        if (L // 2) % 3 == d_residue:
-            return (
-                f"L={L}: the c-boson's default site L // 2 = {L // 2} holds a d-boson at t = 0 "
-                f"({L // 2} % 3 == {{2}} = {d_residue}), so it would start as a c-d doublon "
-                "of energy U; choose another L or set {1} explicitly"
-            )
-    return None
-
-
 def _chi_per_L(per_L: Mapping[str, int], Ls: list[int]) -> tuple[str, str] | None:
     for key in per_L:
         if int(key) not in Ls:
@@ -115,7 +101,6 @@ def _sizes(per_L: Mapping[str, int]) -> tuple[str, str] | None:
 #: Every cross-key check of the config, in the order they are applied.
 CHECKS: tuple[Check, ...] = (
     Check(("model.c_site", "sweep.L"), _c_site),
-    Check(("sweep.L", "model.c_site", "model.d_residue"), _doublon),
     Check(("numerics.chi_max_per_L", "sweep.L"), _chi_per_L),
     Check(
         ("numerics.t_first", "numerics.t_max"),

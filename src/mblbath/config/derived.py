@@ -25,6 +25,18 @@ def fmt_float(x: float) -> str:
 FLOAT_RE = r"[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?"
 
 
+def default_c_site(L: int, d_residue: int = 1) -> int:
+    """The c-boson's initial site when ``model.c_site`` is null: the empty site nearest the
+    centre, ``L // 2`` if the density wave leaves it empty, else ``L // 2 - 1``.
+
+    For every L divisible by 6 with ``d_residue = 1`` (the paper's 30, 48, 60 and the
+    laptop's 12, 18, 24) this is ``L // 2``; for L = 9, 15, 21 the centre holds a d-boson
+    and the c-boson starts next to it, never as a c-d doublon of energy U.
+    """
+    c = L // 2
+    return c - 1 if c % 3 == d_residue else c
+
+
 def chi_max_for(cfg: dict, L: int) -> int:
     """Bond dimension used at size ``L`` (``numerics.chi_max_per_L`` overrides ``chi_max``)."""
     num = cfg["numerics"]

@@ -17,7 +17,7 @@ import jsonschema
 import numpy as np
 
 from .checks import ConfigError, Spelling, reject_non_finite, run_checks
-from .derived import cdd_mask, chi_max_for, numerics_name, time_grid
+from .derived import cdd_mask, chi_max_for, default_c_site, numerics_name, time_grid
 from .schema import load_schema
 from .table import RUN_COORDS, RUN_RULE, ParamTable, build_table
 
@@ -44,8 +44,8 @@ _COORD_PATHS = {"L": "sweep.L", "U": "sweep.U", "seed": "seed"}
 
 
 def _c0(self) -> int:
-    """Initial c-boson site."""
-    return self.L // 2 if self.c_site is None else self.c_site
+    """Initial c-boson site (:func:`~mblbath.config.derived.default_c_site` when unset)."""
+    return default_c_site(self.L, self.d_residue) if self.c_site is None else self.c_site
 
 
 def _numerics(self) -> str:

@@ -21,7 +21,7 @@ __all__ = ["CHOICES", "choices_section"]
 CHOICES: dict[str, tuple[str, str, str]] = {
     "c_site": (
         "where the c-boson starts: 'at the centre', on a site with or without a d-boson",
-        "site L/2, empty for L divisible by 6 (no c-d doublon of energy U)",
+        "the empty site nearest the centre: L/2 for L divisible by 6 (no c-d doublon)",
         "an occupied site (a doublon of energy U)",
     ),
     "W_tilde": (
