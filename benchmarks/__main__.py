@@ -1,4 +1,8 @@
-"""``python -m benchmarks NAME [ARGS]``: run one benchmark (``cost``: the TEBD cost model)."""
+"""``python -m benchmarks NAME [ARGS]``: run one benchmark.
+
+``cost``: the TEBD cost model; ``frontier``: the error-cost frontier of the numerics (the same
+as ``python -m benchmarks.frontier``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import sys
 __all__ = ["main"]
 
 _USAGE = (
-    "usage: python -m benchmarks cost [--fit-only | --runs-only | --quick] [--out CSV] [--steps N]"
+    "usage: python -m benchmarks cost [--fit-only | --runs-only | --quick] [--out CSV] "
+    "[--steps N]\n"
+    "       python -m benchmarks frontier [--quick | --table | --plot | --compare] [...]"
 )
 
 
@@ -22,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         from .cost_model import main as cost_main
 
         return cost_main(rest)
+    if name == "frontier":
+        from .frontier import main as frontier_main
+
+        return frontier_main(rest)
     print(f"unknown benchmark {name!r}\n{_USAGE}", file=sys.stderr)
     return 2
 

@@ -167,9 +167,9 @@ def ratios(
     """Worst ``|Δ| / sigma_n`` per observable over the fit window (see module docstring).
 
     ``Shalf`` uses bond L/2 only, ``S`` every bond. Returns ``ratio_<obs>`` columns for
-    :data:`RATIOS`; NaN if no point of the run lies in the window. A run longer than the
-    aggregate (T = 100 against T = 20 error bars) is judged with the error bars of the
-    aggregate's last time at its later times.
+    :data:`RATIOS`; NaN if no point of the run lies in the window. Times are mapped to the
+    nearest aggregate time: the caller must not pass runs longer than the aggregate
+    (:func:`benchmarks.frontier.run_part` reports absolute errors only for those).
     """
     d = differences(run, ref)
     it = _nearest(d["times"], np.asarray(sig["times"]))

@@ -181,6 +181,7 @@ def test_report_frontier_and_choice():
             row = {"part": "L12", "L": 12, "T": 20.0, "U": 12.0, "seed": seed}
             row.update(role="candidate", setting=name, cpu_s=cpu + seed, evol_cpu_s=cpu)
             row.update(meas_cpu_s=0.1, cdd_cpu_s=0.2, wall_s=cpu, chi_peak=96, trunc_err=0.0)
+            row.update(n_meas=25)
             for o in ("nc", "nd", "cdd", "Shalf", "S"):
                 row[f"err_{o}"] = err * (1 + seed)
                 for n, scale in ((4, 1.0), (16, 2.0)):
@@ -198,4 +199,27 @@ def test_report_frontier_and_choice():
     choice = report.choose(s, fraction=0.1, n=16).iloc[0]
     assert choice["setting"] == "chi128_o4_opt_dt0.2_svd1e-10_fused"  # worst16 = 0.04
     assert choice["default_worst"] == pytest.approx(0.4)
+    # at least as accurate as the default on every observable: chi64 is cheaper but worse
+    equal = report.choose_equal(s, n=16).iloc[0]
+    assert equal["setting"] == "chi128_o4_opt_dt0.2_svd1e-10_fused"
+    assert equal["cost_rel"] == pytest.approx(4.5 / 10.5)
     assert "chi128_o4_opt_dt0.2_svd1e-10_fused" in report.markdown(pd.DataFrame(rows))
+
+
+def test_compare_summary_pairs_runs_of_the_same_round_and_realisation():
+    from benchmarks.frontier import compare_summary
+
+    rows = []
+    for rep, seed, base_cpu, other_cpu in [
+        (0, 0, 30.0, 10.0),
+        (0, 1, 24.0, 12.0),
+        (1, 0, 33.0, 9.0),
+    ]:
+        for name, cpu in (("a", base_cpu), ("b", other_cpu)):
+            rows.append(
+                {"rep": rep, "seed": seed, "setting": name, "cpu_s": cpu}
+                | {"evol_cpu_s": cpu / 2, "wall_s": cpu * 2}
+            )
+    text = compare_summary(rows, "a", "b")
+    assert "3 pairs" in text
+    assert "min 2.00  median 3.00  max 3.67" in text
