@@ -257,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     csv = _default_csv(args, "frontier")
     if args.table:
         print(report.markdown(report.load(csv)))
+        print(
+            "\n**SEM of the disorder means** (median (90th percentile) over the fit windows, "
+            f"t >= 1; from {args.aggregates.name}; n = 16 halves them):\n"
+        )
+        print("\n".join(report.sem_table(args.aggregates)))
         return 0
     if args.plot:
         for path in report.plot(report.load(csv), csv.with_suffix("")):

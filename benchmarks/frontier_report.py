@@ -258,6 +258,35 @@ def part_table(g: pd.DataFrame, marks: dict[str, pd.Series]) -> list[str]:
     return out
 
 
+def sem_table(aggregates: Path, Ls: tuple[int, ...] = (12, 18, 24)) -> list[str]:
+    """Median (and 90th percentile) SEM of the disorder means over the fit windows, t >= 1.
+
+    From the default config's aggregates (``n_agg`` realisations); the SEM with ``n``
+    realisations is ``sqrt(n_agg / n)`` times these (n = 16: half of n = 4).
+    """
+    from .frontier_errors import sigma_table
+
+    out = [
+        "| L | U | n | n_c | n_d | C_dd (abs mean > 1e-6) | S(L/2) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for L in Ls:
+        path = Path(aggregates) / f"L{L}.nc"
+        if not path.exists():
+            continue
+        for U in (0.0, 2.5, 12.0):
+            sig = sigma_table(path, U)
+            half = L // 2 - 1
+            cells = []
+            for key in ("sem_nc", "sem_nd", "sem_cdd6", "sem_S"):
+                a = np.asarray(sig[key])
+                a = a[:, half] if key == "sem_S" else a
+                a = a[np.isfinite(a)]
+                cells.append(f"{np.median(a):.1e} ({np.percentile(a, 90):.1e})" if a.size else "–")
+            out.append(f"| {L} | {U:g} | {sig['n_seeds']} | {' | '.join(cells)} |")
+    return out
+
+
 def markdown(df: pd.DataFrame, fraction: float = FRACTION, details: bool = True) -> str:
     """Markdown: the summary table, the choice per U, then one table per (part, U)."""
     s = summarize(df)
