@@ -392,10 +392,14 @@ def plot(df: pd.DataFrame, stem: Path) -> list[Path]:
             if row == 0 and col == 0:
                 ax.legend(fontsize=7)
     fig.tight_layout()
+    from mblbath.io import git_commit
+
+    made_by = f"python -m benchmarks.frontier --plot (mblbath {git_commit()})"
     paths = []
     for ext in ("png", "pdf"):
         path = Path(f"{stem}.{ext}")
-        fig.savefig(path, dpi=150, metadata={"Title": "TEBD error-cost frontier"})
+        meta = {"Title": "TEBD error-cost frontier", "Creator": made_by}
+        fig.savefig(path, dpi=150, metadata=meta)
         paths.append(path)
     plt.close(fig)
     return paths
