@@ -181,7 +181,8 @@ def evolve(
         largest bond dimension, ``trunc_err`` (T,) accumulated discarded weight; and the cost:
         ``evol_cpu_s``, ``evol_wall_s`` (Trotter steps), ``meas_cpu_s``, ``meas_wall_s``
         (densities and entropies), ``cdd_cpu_s``, ``cdd_wall_s`` (``C_dd``), ``n_steps``,
-        ``n_meas``, ``chi_peak``, ``trunc_err_final``.
+        ``n_meas``, ``chi_peak`` (largest bond dimension at a measurement time),
+        ``trunc_err_final``.
     """
     from mblbath.evolve import make_engine
     from mblbath.model import BathModel, initial_mps
@@ -199,9 +200,8 @@ def evolve(
         "trunc_params": setting.trunc_params(),
     }
     out: dict[str, list] = {k: [] for k in ("n_d", "n_c", "C_dd", "S", "chi", "trunc_err")}
-    cost = dict.fromkeys(("evol", "meas", "cdd"), 0.0)
-    wall = dict.fromkeys(("evol", "meas", "cdd"), 0.0)
-    chi_peak, done = 1, 0
+    clock = _Clock()
+    done = 0
     with blas_limit(1), warnings.catch_warnings():
         # TeNPy documents order "4_opt" but reads the option with type int and warns.
         warnings.filterwarnings("ignore", message='Invalid type for key "order"')
@@ -209,41 +209,52 @@ def evolve(
         engine.options.touch("N_steps", "dt")  # read by run(); the fused path skips run()
         try:
             for n in steps:
-                c0, w0 = time.process_time(), time.perf_counter()
+                clock.start()
                 if setting.fuse and n > done:
                     engine.run_evolution(int(n - done), setting.dt)
                 else:
                     for _ in range(int(n - done)):
                         engine.run()
                 done = int(n)
-                c1, w1 = time.process_time(), time.perf_counter()
+                clock.lap("evol")
                 n_d, n_c = densities(psi)
                 S = bond_entropies(psi)
-                c2, w2 = time.process_time(), time.perf_counter()
+                clock.lap("meas")
                 cdd = connected_dd(psi, n_d) if with_cdd else np.full((L, L), np.nan)
-                c3, w3 = time.process_time(), time.perf_counter()
-                cost["evol"] += c1 - c0
-                cost["meas"] += c2 - c1
-                cost["cdd"] += c3 - c2
-                wall["evol"] += w1 - w0
-                wall["meas"] += w2 - w1
-                wall["cdd"] += w3 - w2
-                chi_now = int(max(psi.chi))
-                chi_peak = max(chi_peak, chi_now)
+                clock.lap("cdd")
                 for key, val in (("n_d", n_d), ("n_c", n_c), ("C_dd", cdd), ("S", S)):
                     out[key].append(val)
-                out["chi"].append(chi_now)
+                out["chi"].append(int(max(psi.chi)))
                 out["trunc_err"].append(float(engine.trunc_err.eps))
         finally:
             engine.close()
     result: dict[str, Any] = {k: np.asarray(v) for k, v in out.items()}
     result["times"] = times
-    result.update({f"{k}_cpu_s": v for k, v in cost.items()})
-    result.update({f"{k}_wall_s": v for k, v in wall.items()})
+    result.update({f"{k}_cpu_s": v for k, v in clock.cpu.items()})
+    result.update({f"{k}_wall_s": v for k, v in clock.wall.items()})
     result.update(
         n_steps=int(steps[-1]),
         n_meas=len(times),
-        chi_peak=chi_peak,
+        chi_peak=int(result["chi"].max()),
         trunc_err_final=float(result["trunc_err"][-1]),
     )
     return result
+
+
+class _Clock:
+    """CPU seconds of the process and wall seconds, accumulated per phase."""
+
+    def __init__(self) -> None:
+        self.cpu = dict.fromkeys(("evol", "meas", "cdd"), 0.0)
+        self.wall = dict.fromkeys(("evol", "meas", "cdd"), 0.0)
+        self._t = (0.0, 0.0)
+
+    def start(self) -> None:
+        self._t = (time.process_time(), time.perf_counter())
+
+    def lap(self, phase: str) -> None:
+        """Add the time since :meth:`start` or the previous lap to ``phase``."""
+        c, w = time.process_time(), time.perf_counter()
+        self.cpu[phase] += c - self._t[0]
+        self.wall[phase] += w - self._t[1]
+        self._t = (c, w)
