@@ -1,5 +1,9 @@
-"""``python -m benchmarks NAME [ARGS]``: ``cost`` (the TEBD cost model) or ``readme`` (rewrite
-the measurement tables of benchmarks/README.md from results/benchmarks/)."""
+"""``python -m benchmarks NAME [ARGS]``: run one benchmark, or rewrite the tables.
+
+``cost``: the TEBD cost model; ``frontier``: the error-cost frontier of the numerics (the same
+as ``python -m benchmarks.frontier``); ``readme``: rewrite the measurement tables of
+benchmarks/README.md from results/benchmarks/.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ __all__ = ["main"]
 _USAGE = (
     "usage: python -m benchmarks cost [--fit-only | --runs-only | --quick] [--out CSV]"
     " [--steps N]\n"
+    "       python -m benchmarks frontier [--quick | --table | --plot | --compare] [...]\n"
     "       python -m benchmarks readme [--results DIR] [--readme FILE]"
 )
 
@@ -29,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         from .readme import main as readme_main
 
         return readme_main(rest)
+    if name == "frontier":
+        from .frontier import main as frontier_main
+
+        return frontier_main(rest)
     print(f"unknown benchmark {name!r}\n{_USAGE}", file=sys.stderr)
     return 2
 
