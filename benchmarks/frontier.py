@@ -91,7 +91,7 @@ def reference(
     """
     from mblbath.exact import free_evolution, sector_evolution
     from mblbath.model import d_sites
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
 
     times = _union(part)
     ref = part.reference[U]
@@ -248,7 +248,7 @@ def _default_csv(args: argparse.Namespace, name: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line (see module docstring)."""
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
 
     from . import frontier_report as report
     from .perf._common import write_csv

@@ -13,7 +13,7 @@ larger-chi TEBD run otherwise) at equal times:
 
 Error bars of the claims
 ------------------------
-The claims rest on disorder means, and the fits of :mod:`mblbath.fits` weight every point
+The claims rest on disorder means, and the fits of :mod:`mblbath.analysis` weight every point
 of a mean by its standard error (SEM over realisations) plus a floor:
 
 - n_c profile (Eq. 3, in ln ñ_c): ``sigma = sqrt(SEM^2 + (0.02 mean)^2)`` over the points
@@ -58,7 +58,7 @@ OBSERVABLES = ("nc", "nd", "cdd", "Shalf", "S")
 RATIOS = ("nc", "nd", "cdd", "cdd6", "Shalf", "S")
 #: Figure times start here (the fits' ``fit_t_min``).
 T_FIG = 1.0
-#: Floors of the fits' error model (mblbath.fits defaults).
+#: Floors of the fits' error model (mblbath.analysis defaults).
 REL_FLOOR = 0.02
 N_FLOOR = 1e-6
 C_FLOOR = 1e-8

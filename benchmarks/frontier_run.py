@@ -1,18 +1,18 @@
 """The frontier benchmark's TEBD driver: any truncation options, evolution and measurements timed.
 
-:func:`evolve` does what :func:`mblbath.evolve.run_tebd` does -- the model of Eq. (1)
+:func:`evolve` does what :func:`mblbath.tebd.evolve.run_tebd` does -- the model of Eq. (1)
 (:class:`mblbath.model.BathModel`), the density-wave initial state
-(:func:`mblbath.model.initial_mps`), the pipeline's engine (:func:`mblbath.evolve.make_engine`,
+(:func:`mblbath.model.initial_mps`), the pipeline's engine (:func:`mblbath.tebd.evolve.make_engine`,
 one bond thread) and the observables of :mod:`mblbath.observables` at every measurement time --
 but takes a :class:`Setting` holding *any* truncation options (``chi_max``, ``svd_min`` and
 TeNPy's ``trunc_cut``), and records where the CPU time goes: Trotter steps, the cheap
 measurements (densities, entropies) and the correlation matrix ``C_dd``, separately.
 
 ``trunc_cut`` is TeNPy's: at every bond update the smallest Schmidt values are dropped while the
-sum of their *squares* stays at most ``trunc_cut**2`` (:func:`mblbath.bond_update.truncate_fast`,
-``cumsum(S**2) > trunc_cut**2``), i.e. it bounds the discarded weight per bond update by
-``trunc_cut**2``. ``svd_min`` drops single Schmidt values below it (weights below
-``svd_min**2``).
+sum of their *squares* stays at most ``trunc_cut**2``
+(:func:`mblbath.tebd.truncation.truncate_fast`, ``cumsum(S**2) > trunc_cut**2``), i.e. it
+bounds the discarded weight per bond update by ``trunc_cut**2``. ``svd_min`` drops single
+Schmidt values below it (weights below ``svd_min**2``).
 
 ``fuse``: TeNPy's ``run_evolution(N, dt)`` merges the trailing half step of one second-order
 Trotter step with the leading half step of the next (``2N + 1`` layers for ``N`` steps instead
@@ -22,7 +22,7 @@ one measurement time to the next in one call. The product of gates is the same o
 results differ only by where truncations happen.
 
 Cost is the CPU time of this process (:func:`time.process_time`) with the BLAS libraries
-limited to one thread (:func:`mblbath.parallel.blas_limit`): on a shared machine it is the time
+limited to one thread (:func:`mblbath.tebd.engine.blas_limit`): on a shared machine it is the time
 the run would take on a dedicated core. Wall time is recorded next to it.
 """
 
@@ -184,10 +184,10 @@ def evolve(
         ``n_meas``, ``chi_peak`` (largest bond dimension at a measurement time),
         ``trunc_err_final``.
     """
-    from mblbath.evolve import make_engine
     from mblbath.model import BathModel, initial_mps
     from mblbath.observables import bond_entropies, connected_dd, densities
-    from mblbath.parallel import blas_limit
+    from mblbath.tebd.engine import blas_limit
+    from mblbath.tebd.evolve import make_engine
 
     times = np.asarray(times, dtype=float)
     steps = _steps(times, setting.dt)
