@@ -200,7 +200,9 @@ def test_smoke_dag_runs_with_sdm_conda(tmp_path):
     env = _fake_conda(tmp_path / "conda")
     args = ("--sdm", "conda", "--cores", "2", "--configfile", str(config))
     plan = _snakemake("-n", *args, cwd=work, env=env)
-    assert set(RULE_ENV) <= set(job_counts(plan)), plan
+    # every rule of the default DAG (the long-time branch has its own test)
+    default_rules = {r for r in RULE_ENV if not r.startswith("long_")}
+    assert default_rules <= set(job_counts(plan)), plan
     _snakemake(*args, cwd=work, env=env)
     for name in ("fig1", "fig2", "fig3", "fig4", "criterion", "validation"):
         assert (work / "results" / "figures" / f"{name}.png").stat().st_size > 0

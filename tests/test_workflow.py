@@ -250,7 +250,7 @@ def test_smoke_run_and_incremental_reruns(smoke_run):
 
 
 @pytest.mark.slow
-def test_report_as_a_reader_sees_it_in_a_browser(workdir, tmp_path):
+def test_report_as_a_reader_sees_it_in_a_browser(smoke_run, tmp_path):
     """``snakemake --report`` opened in headless chromium: the first page names the paper and
     counts the verdicts, the claims table is rendered as a table with every claim and its
     verdict, and the caption of every figure appears when its info button is clicked."""
@@ -258,6 +258,7 @@ def test_report_as_a_reader_sees_it_in_a_browser(workdir, tmp_path):
 
     if chromium() is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+    workdir, _ = smoke_run  # the whole smoke DAG, run once per session (conftest.py)
     report = workdir / "results" / "report" / "report.html"
     if not report.exists():  # run on its own: make the smoke results and the report first
         snakemake("--cores", "2", "--configfile", "config/smoke.yaml", cwd=workdir)
