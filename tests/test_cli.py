@@ -152,7 +152,8 @@ def test_every_flag_has_help_and_shows_its_default():
 
     subs = _subparsers()
     assert set(subs) == {
-        "run", "exact", "disorder", "aggregate", "validate", "fit", "figure", "report", "estimate"
+        "run", "exact", "disorder", "aggregate", "validate", "fit", "figure", "report", "estimate",
+        "calibrate",
     }  # fmt: skip
     for name, parser in subs.items():
         in_required_group = {

@@ -1,4 +1,8 @@
-"""Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report|estimate``.
+"""Command line: ``mblbath COMMAND``, one subcommand per rule of the workflow, and more.
+
+``run|exact|disorder|aggregate|validate|fit|figure|report`` are the rules' commands;
+``estimate`` prints the cost of a config's TEBD jobs, ``calibrate`` fits that cost to this
+machine's runs.
 
 The parameter flags of ``run``, ``exact`` and ``disorder`` are generated from the config
 schema (:data:`mblbath.config.TABLE`): one per key the matching rule uses, named after it
@@ -114,6 +118,9 @@ def build_parser(table: ParamTable = TABLE) -> argparse.ArgumentParser:
     _add_data_parsers(sub)
     _add_output_parsers(sub)
     _add_estimate_parser(sub)
+    from .jobs.calibrate_cli import add_calibrate_parser
+
+    add_calibrate_parser(sub)
     return parser
 
 
@@ -574,6 +581,12 @@ def _cmd_estimate(args) -> int:
     return 0
 
 
+def _cmd_calibrate(args) -> int:
+    from .jobs.calibrate_cli import calibrate_command
+
+    return calibrate_command(args)
+
+
 def _check_files(args: argparse.Namespace, inputs: list, flag: str) -> None:
     """Check the ``inputs`` of ``flag`` (readable, intact) and ``--out`` (writable)."""
     from .preflight import check_input, check_output
@@ -594,6 +607,7 @@ _COMMANDS = {
     "figure": _cmd_figure,
     "report": _cmd_report,
     "estimate": _cmd_estimate,
+    "calibrate": _cmd_calibrate,
 }
 
 
