@@ -110,3 +110,15 @@ def test_runs_of_one_model_and_u_are_averaged_and_others_kept_apart():
     )
     text = both.evidence()
     assert text.startswith("U=12: 2 runs (L=30) measured to t = 10") and "t^p" in text
+
+
+def test_measured_curves_beat_the_guess_of_a_run_truncated_early():
+    """A smoke-like run truncated at chi_max = 16 with a wrong early slope does not move
+    what a long run measured, nor (much) its extrapolation."""
+    long = synthetic_record(chi_max=4096, rate=10.0, p=1.0, t_max=20.0)
+    short = synthetic_record(chi_max=16, rate=10.0, p=2.0, t_max=5.0, seed=1)
+    alone = growth.learn_growth([long])[long.growth_key]
+    both = growth.learn_growth([long, short])[long.growth_key]
+    t = [2.0, 20.0, 200.0]
+    assert both.deciles(t) == pytest.approx(alone.deciles(t), rel=1e-9)
+    assert both.slope == pytest.approx(alone.slope)

@@ -21,7 +21,10 @@ What is measured, and what is assumed
   last decade of times at which it was below ``chi_max``, with ``0 <= p <= 3`` fitted
   there.
 - The curves of the runs (each on a common logarithmic time grid) are averaged in
-  ``log chi`` (geometric mean).
+  ``log chi`` (geometric mean), measured beating extrapolated: where some runs measured a
+  decile, the mean of those; elsewhere the extrapolations of the runs that measured it
+  longest (so that a short run truncated early, e.g. a smoke run, does not drag the
+  curves with its guess).
 - A planned run of size L at ``chi_max`` has on bond b
   ``min(chi_q(t), chi_max, cap_b(L))``, for each decile with weight 1/10; the profile sums
   ``sum_b chi_b^2``, ``sum_b chi_b^3`` are these expectations.
@@ -166,24 +169,45 @@ def _slope(lt: np.ndarray, ly: np.ndarray) -> float:
 
 def _on_grid(
     t: np.ndarray, q: np.ndarray, valid: np.ndarray, tau: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One run's deciles on ``tau``: measured where valid, extrapolated elsewhere."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One run's deciles on ``tau``: measured where valid, extrapolated elsewhere.
+
+    Returns the curves ``(len(tau), n_q)`` in ``log chi``, the exponent of each decile's
+    extrapolation and the log of the last time each decile was measured (not truncated).
+    """
     lt, ltau = np.log(t), np.log(tau)
     out = np.empty((tau.size, q.shape[1]))
-    slopes = np.empty(q.shape[1])
+    slopes, last = np.empty(q.shape[1]), np.empty(q.shape[1])
     for j in range(q.shape[1]):
         # valid up to the first truncated time (later dips under chi_max are truncation too)
         n_ok = int(np.argmin(valid[:, j])) if not valid[:, j].all() else len(t)
         if n_ok == 0:  # truncated from the first time on: grow from there at p = 1
             n_ok, ly = 1, np.log(np.maximum(q[:1, j], 1.0))
-            slopes[j] = 1.0
+            slopes[j], last[j] = 1.0, -np.inf
         else:
             ly = np.log(np.maximum(q[:n_ok, j], 1.0))
-            slopes[j] = _slope(lt[:n_ok], ly)
+            slopes[j], last[j] = _slope(lt[:n_ok], ly), lt[n_ok - 1]
         inside = np.interp(ltau, lt[:n_ok], ly)
         beyond = ly[-1] + slopes[j] * (ltau - lt[n_ok - 1])
         out[:, j] = np.where(ltau > lt[n_ok - 1], beyond, inside)
-    return out, slopes
+    return out, slopes, last
+
+
+def _combine(
+    tau: np.ndarray, grids: np.ndarray, slopes: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Average the runs' curves: measured beats extrapolated (module docstring).
+
+    ``grids`` (runs, tau, q), ``slopes`` and ``last`` (runs, q). Where some run measured a
+    decile at a time, the mean over the runs that did; elsewhere the mean of the
+    extrapolations of the runs that measured that decile longest (to at least half the
+    longest time); the exponents beyond the grid likewise.
+    """
+    measured = np.log(tau)[None, :, None] <= last[:, None, :]
+    longest = last >= np.max(last, axis=0) - np.log(2.0)  # (runs, q)
+    w = np.where(measured.any(axis=0)[None], measured, longest[:, None, :]).astype(float)
+    log_chi = np.sum(w * grids, axis=0) / np.sum(w, axis=0)
+    return log_chi, np.sum(longest * slopes, axis=0) / np.sum(longest, axis=0)
 
 
 def learn_growth(records: Iterable) -> dict[tuple[str, float], Growth]:
@@ -198,14 +222,17 @@ def learn_growth(records: Iterable) -> dict[tuple[str, float], Growth]:
         t_hi = max(float(t[-1]) for t, _, _ in curves)
         n = max(int(np.ceil(np.log10(t_hi / t_lo) * _PER_DECADE)) + 1, 2)
         tau = np.geomspace(t_lo, t_hi, n)
-        grids, slopes = zip(*(_on_grid(t, q, ok, tau) for t, q, ok in curves), strict=True)
+        grids, slopes, last = (
+            np.array(x) for x in zip(*(_on_grid(t, q, ok, tau) for t, q, ok in curves), strict=True)
+        )
+        log_chi, slope = _combine(tau, grids, slopes, last)
         measured = [q[ok] for _, q, ok in curves if ok.any()]
         clipped = [t[~ok[:, -1]][0] for t, _, ok in curves if not ok[:, -1].all()]
         out[key] = Growth(
             key=key,
             tau=tau,
-            log_chi=np.mean(grids, axis=0),
-            slope=np.mean(slopes, axis=0),
+            log_chi=log_chi,
+            slope=slope,
             runs=tuple(r.key for r in runs),
             sizes=tuple(r.L for r in runs),
             t_measured=max(r.t_max for r in runs),
