@@ -30,7 +30,7 @@ def test_run_file_schema_and_provenance(run_file):
         assert key in attrs, key
     assert attrs["initial_state"] == "d-bosons on sites i % 3 == 1, c-boson on site 3"
     assert attrs["version_physics_tenpy"] == "1.1.1"
-    assert attrs["wall_time_s"] > 0
+    assert attrs["wall_time_s"] > 0 and attrs["cpu_time_s"] > 0
     assert attrs["finished"] == 1 and attrs["converged"] == 1
     assert attrs["numerics"] == "chi16_dt0.05_o2_svd1e-10_T0.5"
     np.testing.assert_array_equal(ds["eps"].values, sample_eps(6.5, 6, 1, 20220711))

@@ -146,6 +146,21 @@ def test_slurm_requests_and_estimate_use_the_calibration(tmp_path, monkeypatch):
     assert "on a slow machine" in text and "no finished runs of this model" in text
 
 
+def test_which_time_a_record_gets():
+    """The run's own CPU time first; Snakemake's sampled cpu_time only where it is whole."""
+    t = records._time
+    assert t({"cpu_time_s": 7.0}, {"cpu_time": 3.0, "s": 40.0}, "cpu") == (
+        7.0,
+        True,
+        "run file cpu_time_s",
+    )
+    assert t({}, {"cpu_time": 3.0, "s": 9.0}, "cpu")[:2] == (3.0, True)
+    assert np.isnan(t({}, {"cpu_time": 3.0, "s": 45.0}, "cpu")[0])  # CPU after a sample lost
+    assert t({}, {"cpu_time": 3000.0, "s": 3100.0}, "cpu")[0] == 3000.0
+    assert t({"wall_time_s": 5.0}, {"s": 9.0}, "wall") == (9.0, True, "benchmark s")
+    assert t({"wall_time_s": 5.0}, {}, "wall") == (5.0, False, "run file wall_time_s")
+
+
 @pytest.mark.slow
 def test_calibrate_on_the_smoke_runs(smoke_run, tmp_path):
     """The command on the smoke DAG's benchmarks and run files (their times are not judged)."""
@@ -153,7 +168,7 @@ def test_calibrate_on_the_smoke_runs(smoke_run, tmp_path):
 
     work = smoke_run[0]
     found = records.find_records(work)
-    assert len(found) == 12 and {r.source for r in found} == {"benchmark"}
+    assert len(found) == 12 and {r.source for r in found} == {"run file cpu_time_s"}
     assert {(r.L, r.U) for r in found} == {(L, U) for L in (12, 18) for U in (0.0, 2.5, 12.0)}
     for r in found:
         assert r.startup and r.seconds > 0 and r.chi.shape == (len(r.times), r.L - 1)

@@ -381,6 +381,9 @@ def _cmd_run(args) -> int:
         return 128 + stop.signum
     wall = time.perf_counter() - start
     ds = run_dataset(result, params, eps, "tebd", wall, args.config_hash)
+    # CPU seconds of this process from its start (imports included): the cost of the run
+    # on a core of its own, which `mblbath calibrate` fits (mblbath.jobs.records)
+    ds.attrs["cpu_time_s"] = time.process_time()
     try:
         write_atomic(ds, args.out)
     except WriteError as exc:

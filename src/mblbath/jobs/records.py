@@ -3,18 +3,27 @@
 Every ``tebd`` job leaves
 
 - its run file ``results/runs/{model}/{numerics}/L{L}/U{U}/seed{seed}.nc`` with
-  ``chi(time, bond)``, the run parameters as attributes and ``wall_time_s`` (wall time
-  of the evolution and measurements, from after the imports);
+  ``chi(time, bond)``, the run parameters as attributes, ``wall_time_s`` (wall time of
+  the evolution and measurements, from after the imports) and ``cpu_time_s`` (CPU
+  seconds of the whole ``mblbath run`` process, imports included);
 - Snakemake's benchmark ``benchmarks/tebd/{model}/{numerics}/L{L}/U{U}/seed{seed}.tsv``
   (the same relative path) with ``s`` (wall seconds of the whole job) and ``cpu_time``
   (CPU seconds of its processes);
 - its log ``logs/tebd/.../seed{seed}.log``.
 
-:func:`find_records` pairs them into :class:`RunRecord`\\ s. A run resumed from a
-checkpoint (its log says ``resuming from``) is left out: its benchmark and its
-``wall_time_s`` cover only the last try. A run file without a benchmark (made by
-``mblbath run`` outside Snakemake) gives a record whose time is its ``wall_time_s``,
-without the start-up.
+:func:`find_records` pairs them into :class:`RunRecord`\\ s. The time of a record:
+
+- CPU (default): the run file's ``cpu_time_s``; for run files written before it existed,
+  the benchmark's ``cpu_time`` -- but only for a job shorter than
+  :data:`DENSE_SAMPLING_S` or longer than :data:`LONG_JOB_S` wall seconds: Snakemake
+  samples a job's CPU time every 0.5 s for its first 30 samples, then every 30 s, and the
+  time after the last sample is lost (measured: a 45 s job on a loaded machine reported
+  4.0 CPU seconds, its twin of 9 s wall 8.5);
+- wall: the benchmark's ``s`` (exact), else the run file's ``wall_time_s`` (without the
+  start-up).
+
+A run resumed from a checkpoint (its log says ``resuming from``) is left out: its benchmark
+and its times cover only the last try.
 """
 
 from __future__ import annotations
@@ -28,6 +37,12 @@ from typing import Any
 import numpy as np
 
 __all__ = ["RunRecord", "find_records", "read_benchmark", "read_run_file"]
+
+#: A benchmark's ``cpu_time`` is trusted below this wall time (Snakemake samples every
+#: 0.5 s for its first 30 samples) ...
+DENSE_SAMPLING_S = 12.0
+#: ... and above this one (the up to 30 s after its last sample are then a small part).
+LONG_JOB_S = 600.0
 
 #: Where the pieces of a run live, relative to the working directory of the workflow.
 RUNS_DIR = Path("results") / "runs"
@@ -53,12 +68,12 @@ class RunRecord:
     chi : ndarray, shape (T, L - 1)
         Bond dimensions at those times.
     seconds : float
-        The measured time: the benchmark's ``cpu_time`` (or ``s`` with
-        ``target='wall'``), else the run file's ``wall_time_s``.
+        The measured time (module docstring).
     startup : bool
-        Whether ``seconds`` includes the start-up (True for a benchmark).
+        Whether ``seconds`` includes the start-up.
     source : str
-        ``"benchmark"`` or ``"run file"``.
+        Where ``seconds`` comes from (``"run file cpu_time_s"``, ``"benchmark cpu_time"``,
+        ``"benchmark s"``, ``"run file wall_time_s"``).
     wall_s : float
         The benchmark's ``s`` (NaN without one), for the record.
     """
@@ -121,6 +136,21 @@ def _resumed(log: Path) -> bool:
         return False
 
 
+def _time(attrs: dict, row: dict[str, float], target: str) -> tuple[float, bool, str]:
+    """``(seconds, includes start-up, source)`` of a run (module docstring); NaN: none."""
+    nan = float("nan")
+    if target == "cpu":
+        if attrs.get("cpu_time_s", 0) > 0:
+            return float(attrs["cpu_time_s"]), True, "run file cpu_time_s"
+        wall = row.get("s", nan)
+        if row.get("cpu_time", 0) > 0 and not DENSE_SAMPLING_S < wall < LONG_JOB_S:
+            return row["cpu_time"], True, "benchmark cpu_time"
+        return nan, False, ""
+    if row.get("s", 0) > 0:
+        return row["s"], True, "benchmark s"
+    return float(attrs.get("wall_time_s", nan)), False, "run file wall_time_s"
+
+
 def _record(root: Path, rel: Path, target: str) -> RunRecord | None:
     """The record of the run at ``rel`` (``{model}/.../seed{s}``), None if it is unusable."""
     run = root / RUNS_DIR / rel.with_suffix(".nc")
@@ -132,15 +162,13 @@ def _record(root: Path, rel: Path, target: str) -> RunRecord | None:
     except (OSError, ValueError, RuntimeError):
         return None
     a = data["attrs"]
-    seconds, startup, source, wall = float(a.get("wall_time_s", np.nan)), False, "run file", np.nan
+    row: dict[str, float] = {}
     if bench.is_file():
         try:
             row = read_benchmark(bench)
         except (OSError, ValueError):
             row = {}
-        key = "cpu_time" if target == "cpu" else "s"
-        if row.get(key, 0.0) > 0:
-            seconds, startup, source, wall = row[key], True, "benchmark", row.get("s", np.nan)
+    seconds, startup, source = _time(a, row, target)
     if not np.isfinite(seconds) or seconds <= 0:
         return None
     return RunRecord(
@@ -158,7 +186,7 @@ def _record(root: Path, rel: Path, target: str) -> RunRecord | None:
         seconds=float(seconds),
         startup=startup,
         source=source,
-        wall_s=float(wall),
+        wall_s=float(row.get("s", np.nan)),
     )
 
 
@@ -170,15 +198,15 @@ def find_records(root: str | os.PathLike = ".", target: str = "cpu") -> list[Run
     root : path
         The directory holding ``results/runs``, ``benchmarks/tebd`` and ``logs/tebd``.
     target : {"cpu", "wall"}
-        Which benchmark column is the run's time: ``cpu_time`` (default: the machine's
-        speed, what a job costs on a core of its own) or ``s`` (wall time, which on a
-        shared machine includes waiting for the CPU).
+        CPU time (default: the machine's speed, what a job costs on a core of its own) or
+        wall time (which on a shared machine includes waiting for the CPU); see the module
+        docstring for where each comes from.
 
     Returns
     -------
     list of RunRecord
-        Sorted by key; runs resumed from a checkpoint and files that cannot be read are
-        left out.
+        Sorted by key; runs resumed from a checkpoint, runs without a trustworthy time and
+        files that cannot be read are left out.
     """
     if target not in ("cpu", "wall"):
         raise ValueError(f"target must be 'cpu' or 'wall', got {target!r}")
