@@ -3,7 +3,7 @@
 1. Finds the finished TEBD runs under ``--root`` (:func:`mblbath.jobs.records.find_records`:
    Snakemake's ``benchmarks/tebd/**/*.tsv`` with the run files' ``chi(time, bond)``);
    with none, or with ``--measure``, adds the calibration measurement
-   (:mod:`mblbath.jobs.calibrate_run`, about a minute).
+   (:mod:`mblbath.jobs.calibrate_run`, about two minutes).
 2. Fits the multipliers of the cost model's groups of terms (:mod:`mblbath.jobs.calibrate`)
    and writes the coefficients to ``results/calibration/<machine>.json``
    (:mod:`mblbath.jobs.calibration`), which ``mblbath estimate`` and the SLURM requests
@@ -65,7 +65,7 @@ def add_calibrate_parser(sub: Any) -> None:
     p.add_argument(
         "--measure",
         action="store_true",
-        help="also run the ~1 min calibration measurement (default: only without runs)",
+        help="also run the ~2 min calibration measurement (default: only without runs)",
     )
     p.add_argument(
         "--out",
