@@ -26,7 +26,7 @@ import xarray as xr
 
 #: Attributes (of files and variables) that record how and when, not what.
 PROVENANCE = re.compile(
-    r"^(run_)?(git_commits?|version_.*|history|wall_time_s|runtime_seconds|date_.*)$"
+    r"^(run_)?(git_commits?|version_.*|history|wall_time_s|cpu_time_s|runtime_seconds|date_.*)$"
 )
 #: Variables that hold provenance (per-run wall times of an aggregate).
 PROVENANCE_VARS = {"wall_time_s"}

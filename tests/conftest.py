@@ -11,6 +11,14 @@ from fit_data import make_agg
 from mblbath.analysis.profile import fit_nc
 
 
+@pytest.fixture(autouse=True)
+def _shipped_cost_coefficients(monkeypatch):
+    """Tests see the shipped cost coefficients, not a calibration the checkout may hold
+    (``mblbath calibrate`` writes results/calibration/<machine>.json); the tests of the
+    calibration itself unset this."""
+    monkeypatch.setenv("MBLBATH_CALIBRATION", "shipped")
+
+
 @pytest.fixture(scope="session")
 def agg60():
     """L = 60, U = 12, 50 seeds, lognormal noise of width 0.15 per seed and site."""

@@ -39,7 +39,7 @@ def test_run_file_schema_and_provenance(run_file):
     assert attrs["Conventions"] == "CF-1.8" and attrs["schema_version"] == SCHEMA_VERSION
     for key in ("title", "history", "source", "git_commit"):
         assert attrs[key], key
-    assert attrs["wall_time_s"] > 0
+    assert attrs["wall_time_s"] > 0 and attrs["cpu_time_s"] > 0
     assert attrs["finished"] == 1 and attrs["converged"] == 1
     assert attrs["numerics"] == "chi16_dt0.05_o2_svd1e-10_T0.5"
     np.testing.assert_array_equal(ds["eps"].values, sample_eps(6.5, 6, 1, 20220711))
@@ -163,6 +163,7 @@ def test_every_flag_has_help_and_shows_its_default():
     assert set(subs) == {
         "run", "exact", "disorder", "aggregate", "validate", "fit", "figure", "report", "estimate",
         "long-times",
+        "calibrate",
     }  # fmt: skip
     nested = subs.pop("long-times")._subparsers._group_actions[0].choices
     subs.update({f"long-times {k}": v for k, v in nested.items()})

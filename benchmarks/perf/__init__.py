@@ -5,7 +5,7 @@ Run on demand, never in the test suite, from the repository root::
     python -m benchmarks.perf                  # all of them, one process each (~10 min)
     python -m benchmarks.perf all --quick      # every benchmark at toy size (harness check)
     python -m benchmarks.perf NAME [--help]    # one: quimb, overhead, blas, quspin,
-                                               #      parallel, measure, info
+                                               #      parallel, measure, qr, info
 
 Each benchmark measures the two sides of its ratio in the same process, one after the
 other (interleaved where it matters), writes ``results/benchmarks/<name>.csv`` with the
@@ -21,6 +21,7 @@ blas        fraction of TEBD time inside BLAS/LAPACK (:mod:`.blas_fraction`)
 quspin      exact sector evolution vs QuSpin (:mod:`.quspin_exact`)
 parallel    parallel bond updates, 2 threads vs 1 (:mod:`.parallel_bonds`)
 measure     cost of one measurement vs a TEBD step, scaling in L (:mod:`.measurement`)
+qr          QR-based bond updates vs the SVD update at large chi (:mod:`.qr_tebd`)
 info        TeNPy's compiled helpers, optimisation level, BLAS libraries
 ==========  =======================================================================
 

@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "parallel": "parallel_bonds",
     "measure": "measurement",
     "criterion": "criterion_runtime",
+    "qr": "qr_tebd",
     "info": "info",
 }
 
@@ -48,6 +49,7 @@ QUICK: dict[str, list[str]] = {
     "parallel": ["--L", "12", "--chis", "32", "--steps", "1"],
     "measure": ["--L", "12", "--chi", "32", "--scaling-Ls", "6,9,12", "--scaling-chi", "16"],
     "criterion": ["--L", "60", "--n-real", "2", "--n-W", "4", "--n-U", "3"],
+    "qr": ["--L", "12", "--chis", "16,32", "--steps", "1", "--goal-chi", "32"],
     "info": [],
 }
 

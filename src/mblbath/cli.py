@@ -1,5 +1,9 @@
-"""Command line: ``mblbath run|exact|disorder|aggregate|validate|fit|figure|report|estimate``
-and ``mblbath long-times ...`` (the long-time branch, :mod:`mblbath.long_times_cli`).
+"""Command line: ``mblbath COMMAND``, one subcommand per rule of the workflow, and more.
+
+``run|exact|disorder|aggregate|validate|fit|figure|report`` are the rules' commands;
+``estimate`` prints the cost of a config's TEBD jobs, ``calibrate`` fits that cost to this
+machine's runs; ``long-times ...`` is the long-time branch
+(:mod:`mblbath.long_times_cli`).
 
 The parameter flags of ``run``, ``exact`` and ``disorder`` are generated from the config
 schema (:data:`mblbath.config.TABLE`): one per key the matching rule uses, named after it
@@ -118,6 +122,9 @@ def build_parser(table: ParamTable = TABLE) -> argparse.ArgumentParser:
     from .long_times_cli import add_parser as add_long_times_parser
 
     add_long_times_parser(sub, table)
+    from .jobs.calibrate_cli import add_calibrate_parser
+
+    add_calibrate_parser(sub)
     return parser
 
 
@@ -380,6 +387,9 @@ def _cmd_run(args) -> int:
         return 128 + stop.signum
     wall = time.perf_counter() - start
     ds = run_dataset(result, params, eps, "tebd", wall, args.config_hash)
+    # CPU seconds of this process from its start (imports included): the cost of the run
+    # on a core of its own, which `mblbath calibrate` fits (mblbath.jobs.records)
+    ds.attrs["cpu_time_s"] = time.process_time()
     try:
         write_atomic(ds, args.out)
     except WriteError as exc:
@@ -582,6 +592,12 @@ def _cmd_estimate(args) -> int:
     return 0
 
 
+def _cmd_calibrate(args) -> int:
+    from .jobs.calibrate_cli import calibrate_command
+
+    return calibrate_command(args)
+
+
 def _check_files(args: argparse.Namespace, inputs: list, flag: str) -> None:
     """Check the ``inputs`` of ``flag`` (readable, intact) and ``--out`` (writable)."""
     from .preflight import check_input, check_output
@@ -609,6 +625,7 @@ _COMMANDS = {
     "report": _cmd_report,
     "estimate": _cmd_estimate,
     "long-times": _cmd_long_times,
+    "calibrate": _cmd_calibrate,
 }
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from .cost import COEFFICIENTS, CostCoefficients
+from .calibration import active_coefficients
+from .cost import CostCoefficients
 from .slurm import max_runtime_minutes, size_cost, tebd_retries
 
 __all__ = ["LOCAL_MAX_HOURS", "Profile", "read_profile", "machine_memory_mb", "capacity_warnings"]
@@ -88,7 +89,7 @@ def capacity_warnings(
     *,
     max_runtime: int | None = None,
     ram_mb: int | None = None,
-    coeffs: CostCoefficients = COEFFICIENTS,
+    coeffs: CostCoefficients | None = None,
 ) -> list[str]:
     """One-line warnings where the TEBD jobs of ``cfg`` exceed what ``profile`` delivers.
 
@@ -103,7 +104,10 @@ def capacity_warnings(
         :func:`~mblbath.jobs.slurm.max_runtime_minutes`).
     ram_mb : int, optional
         Memory of the local machine (default :func:`machine_memory_mb`).
+    coeffs : CostCoefficients, optional
+        Default: :func:`~mblbath.jobs.calibration.active_coefficients`.
     """
+    coeffs = coeffs or active_coefficients()
     cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
     n_per_L = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
     sizes = [size_cost(cfg, L, 1.5, 1.5, cap, coeffs) for L in cfg["sweep"]["L"]]

@@ -1,11 +1,16 @@
 """The text of ``mblbath estimate``: cost of every TEBD job of a config, per size and total.
 
-Built from the cost model (:mod:`mblbath.jobs.cost`) and the SLURM requests
-(:mod:`mblbath.jobs.slurm`): per size the job count, the model's time per step and per run,
-the runtime request and the number of tries it needs, the memory request and the
-core-hours. Config files are merged as Snakemake merges them (over ``config/config.yaml``),
-and the table ends with the warnings of :mod:`mblbath.jobs.capacity` for the chosen
-profile.
+Built from the cost model (:mod:`mblbath.jobs.cost`, with this machine's calibration where
+``mblbath calibrate`` made one: :func:`~mblbath.jobs.calibration.active_coefficients`) and
+the SLURM requests (:mod:`mblbath.jobs.slurm`): per size the job count, the model's time
+per step and per run at saturated chi, the runtime request and the number of tries it
+needs, the memory request and the core-hours -- an upper bound, every step at ``chi_max``
+-- and next to it the core-hours expected under the chi(t) model (:mod:`mblbath.jobs.growth`,
+:mod:`mblbath.jobs.expected`: chi growing as it did in the finished runs of the same model
+and U), with the evidence it rests on and what it extrapolates. The total is compared with
+the saturated bound of the shipped coefficients. Config files are merged as Snakemake
+merges them (over ``config/config.yaml``), and the table ends with the warnings of
+:mod:`mblbath.jobs.capacity` for the chosen profile.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, load_configs
+from .calibration import active_coefficients
 from .capacity import Profile, capacity_warnings, read_profile
 from .cost import COEFFICIENTS, CostCoefficients
+from .expected import evidence, expected_seconds
+from .growth import Growth, learn_growth
+from .records import find_records
 from .slurm import max_runtime_minutes, size_cost
 
 __all__ = ["estimate", "format_estimate", "estimate_main"]
@@ -29,7 +38,8 @@ def estimate(
     runtime_safety: float = 1.5,
     mem_safety: float = 1.5,
     max_runtime: int | None = None,
-    coeffs: CostCoefficients = COEFFICIENTS,
+    coeffs: CostCoefficients | None = None,
+    growth: Mapping[tuple[str, float], Growth] | None = None,
 ) -> dict[str, Any]:
     """Cost of every TEBD job of a validated config.
 
@@ -38,7 +48,11 @@ def estimate(
     cfg : mapping
         Validated config.
     runtime_safety, mem_safety, max_runtime, coeffs
-        As in :func:`tebd_resources`.
+        As in :func:`tebd_resources` (default coefficients:
+        :func:`~mblbath.jobs.calibration.active_coefficients`).
+    growth : mapping, optional
+        chi growth per (model, U) (:func:`~mblbath.jobs.growth.learn_growth`); without it
+        (or for a U it lacks) the expected cost is the saturated one.
 
     Returns
     -------
@@ -49,19 +63,35 @@ def estimate(
         ``request_core_h`` (tries x runtime request)); ``by_L``: the same per size (sums
         of the core-hours); ``n_jobs``, ``total_core_h`` (model), ``total_request_core_h``,
         ``largest`` (dict: the longest job), ``max_runtime`` (minutes), ``retries`` (as
-        :func:`tebd_retries`), the safety factors and ``coefficients``.
+        :func:`tebd_retries`), the safety factors and ``coefficients``; under the chi(t)
+        model ``expected_h`` and ``measured_growth`` per job, ``expected_core_h`` per size,
+        ``total_expected_core_h`` and ``evidence`` (lines); ``shipped_core_h``: the saturated
+        total with the shipped coefficients.
     """
     import pandas as pd
 
+    coeffs = coeffs or active_coefficients()
+    growth = growth or {}
     cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
-    rows = []
+    rows, shipped = [], 0.0
+    n_per_L = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
     for L in cfg["sweep"]["L"]:
         size = size_cost(cfg, L, runtime_safety, mem_safety, cap, coeffs)
         size["core_h"] = size["runtime_h"]
         size["request_core_h"] = size["attempts"] * size["request_min"] / 60.0
+        shipped += n_per_L * size_cost(cfg, L, 1.0, 1.0, cap, COEFFICIENTS)["runtime_h"]
         for U in cfg["sweep"]["U"]:
+            sec, measured = expected_seconds(cfg, L, U, growth, coeffs)
             for seed in range(cfg["sweep"]["n_seeds"]):
-                rows.append({"U": float(U), "seed": seed, **size})
+                rows.append(
+                    {
+                        "U": float(U),
+                        "seed": seed,
+                        **size,
+                        "expected_h": sec / 3600.0,
+                        "measured_growth": measured,
+                    }
+                )
     jobs = pd.DataFrame(rows)
     by_L = jobs.groupby("L", sort=True).agg(
         jobs=("seed", "size"),
@@ -75,6 +105,7 @@ def estimate(
         mem_mb=("mem_mb", "max"),
         core_h=("core_h", "sum"),
         request_core_h=("request_core_h", "sum"),
+        expected_core_h=("expected_h", "sum"),
     )
     top = jobs.loc[jobs["runtime_h"].idxmax()]
     return {
@@ -83,6 +114,9 @@ def estimate(
         "n_jobs": len(jobs),
         "total_core_h": float(jobs["core_h"].sum()),
         "total_request_core_h": float(jobs["request_core_h"].sum()),
+        "total_expected_core_h": float(jobs["expected_h"].sum()),
+        "shipped_core_h": shipped,
+        "evidence": evidence(cfg, growth),
         "largest": {
             "L": int(top["L"]),
             "chi_max": int(top["chi_max"]),
@@ -114,14 +148,16 @@ def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
     c: CostCoefficients = est["coefficients"]
     head = (
         f"{'L':>4} {'jobs':>5} {'chi':>5} {'ord':>3} {'steps':>6} {'step':>9} "
-        f"{'run/job':>9} {'request':>9} {'tries':>5} {'mem/job':>9} {'core-h':>10}"
+        f"{'run/job':>9} {'request':>9} {'tries':>5} {'mem/job':>9} {'core-h':>10} "
+        f"{'chi(t) core-h':>13}"
     )
     lines = []
     if title:
         lines.append(title)
     lines.append(
         f"TEBD cost model measured {c.measured_on} on {c.machine} (1 thread per job); "
-        "run/job assumes saturated chi from t = 0 (conservative)."
+        "step, run/job, request and core-h assume saturated chi from t = 0 (an upper "
+        "bound); chi(t) core-h: chi growing as in the finished runs (evidence below)."
     )
     lines.append(head)
     for L, r in est["by_L"].iterrows():
@@ -130,14 +166,22 @@ def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
             f"{int(L):>4d} {ints['jobs']:>5d} {ints['chi_max']:>5d} {ints['order']:>3d} "
             f"{ints['n_steps']:>6d} {_fmt_seconds(r['step_s']):>9} {_fmt_hours(r['runtime_h']):>9} "
             f"{ints['request_min']:>5d} min {int(r['attempts']):>5d} "
-            f"{r['mem_mb'] / 1000:>6.1f} GB {r['core_h']:>10.4g}"
+            f"{r['mem_mb'] / 1000:>6.1f} GB {r['core_h']:>10.4g} {r['expected_core_h']:>13.4g}"
         )
     big = est["largest"]
     lines.append(
-        f"total: {est['n_jobs']} TEBD jobs, {est['total_core_h']:.4g} core-hours (model), "
-        f"{est['total_request_core_h']:.4g} core-hours requested "
+        f"total: {est['n_jobs']} TEBD jobs, {est['total_core_h']:.4g} core-hours (model, "
+        f"saturated chi), {est['total_request_core_h']:.4g} core-hours requested "
         f"(runtime x{est['runtime_safety']:g}, memory x{est['mem_safety']:g})"
     )
+    expected, shipped = est["total_expected_core_h"], est["shipped_core_h"]
+    lines.append(
+        f"expected under the chi(t) model: {expected:.4g} core-hours, "
+        f"{est['total_core_h'] / expected:.2g}x below the saturated bound and "
+        f"{shipped / expected:.2g}x below the shipped coefficients' saturated "
+        f"{shipped:.4g}; chi(t) from:"
+    )
+    lines += est["evidence"]
     lines.append(
         f"largest job: L={big['L']} chi={big['chi_max']}: {_fmt_hours(big['runtime_h'])}, "
         f"{big['mem_mb'] / 1000:.1f} GB requested"
@@ -164,6 +208,7 @@ def estimate_main(
     max_runtime: int | None = None,
     base: str | os.PathLike | None = BASE_CONFIG,
     profile: str | os.PathLike | None = LOCAL_PROFILE,
+    root: str | os.PathLike = ".",
 ) -> str:
     """Text of ``mblbath estimate --configfile PATH...``: per-size job count, per-job runtime
     and memory, total core-hours, the largest job, and what exceeds the profile.
@@ -182,6 +227,9 @@ def estimate_main(
     profile : path, optional
         Snakemake profile folder whose capacity the plan is checked against (default
         ``profiles/default``; if it does not exist, the local machine with all its cores).
+    root : path
+        The workflow's directory: its calibration (``results/calibration``) and finished
+        runs (``results/runs``, for the chi(t) model) are used.
     """
     if max_runtime is not None and max_runtime < 10:
         raise ConfigError(f"parameter '--max-runtime': {max_runtime} is less than 10 minutes")
@@ -192,14 +240,15 @@ def estimate_main(
     if base_path is not None and any(p.resolve() == base_path.resolve() for p in paths):
         base_path = None
     cfg = load_configs(paths, base=base_path)
-    est = estimate(cfg, max_runtime=max_runtime)
+    coeffs = active_coefficients(root)
+    est = estimate(cfg, max_runtime=max_runtime, coeffs=coeffs, growth=_growth(root))
     names = " over ".join(str(p) for p in reversed([*([base_path] if base_path else []), *paths]))
     text = format_estimate(est, title=f"mblbath estimate: {names}")
     if profile is not None and Path(profile).is_dir():
         prof = read_profile(profile)
     else:
         prof = Profile("this machine", cluster=False, cores=os.cpu_count() or 1)
-    warnings = capacity_warnings(cfg, prof, max_runtime=est["max_runtime"])
+    warnings = capacity_warnings(cfg, prof, max_runtime=est["max_runtime"], coeffs=coeffs)
     if warnings:
         text += (
             f"\nwarning (profile {prof.name}, {prof.cores} cores):"
@@ -208,3 +257,8 @@ def estimate_main(
         )
         text += "".join(f"\n  {w.removeprefix('mblbath: ')}" for w in warnings)
     return text
+
+
+def _growth(root: str | os.PathLike) -> dict[tuple[str, float], Growth]:
+    """chi growth of the finished runs under ``root`` (all of them: any time target)."""
+    return learn_growth(find_records(root))

@@ -1,5 +1,10 @@
 r"""SLURM requests of the TEBD jobs, from the cost model (:mod:`mblbath.jobs.cost`).
 
+Coefficients: this machine's calibration (``mblbath calibrate``,
+:func:`mblbath.jobs.calibration.active_coefficients`) where it exists, else the shipped
+ones; the requests assume saturated chi from the first step (an upper bound: a request
+that is too short costs a retry, :mod:`mblbath.jobs.growth` predicts the expected use).
+
 SLURM requests (:func:`tebd_resources`)
     Memory: model peak x safety + the two Snakemake processes that wrap a SLURM job.
     Runtime: model x safety + the walltime-signal lead, capped at the config's
@@ -23,8 +28,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import ConfigError, chi_max_for
+from .calibration import active_coefficients
 from .cost import (
-    COEFFICIENTS,
     CostCoefficients,
     predict_checkpoint_seconds,
     predict_mem_mb,
@@ -89,7 +94,7 @@ def thread_env(threads: int) -> dict[str, str]:
 
 
 def signal_lead_seconds(
-    L: int, chi_max: int, order: int, coeffs: CostCoefficients = COEFFICIENTS
+    L: int, chi_max: int, order: int, coeffs: CostCoefficients | None = None
 ) -> int:
     """How long before its time limit a TEBD job must get SIGTERM to checkpoint in time.
 
@@ -97,6 +102,7 @@ def signal_lead_seconds(
     checkpoint. Lead = SLURM's signal resolution (60 s) + two saturated steps + twice
     the checkpoint write + 60 s margin; at least 300 s, at most 65535 s (SLURM's limit).
     """
+    coeffs = coeffs or active_coefficients()
     step = predict_step_seconds(L, chi_max, order, coeffs)
     save = predict_checkpoint_seconds(L, chi_max, coeffs)
     lead = _SLURM_SIGNAL_RESOLUTION_S + 2 * step + 2 * save
@@ -151,7 +157,7 @@ def tebd_resources(
     runtime_safety: float = 1.5,
     mem_safety: float = 1.5,
     max_runtime: int | None = None,
-    coeffs: CostCoefficients = COEFFICIENTS,
+    coeffs: CostCoefficients | None = None,
 ) -> dict[str, Any]:
     """Resources of the ``tebd`` job at size ``L`` of a validated config.
 
@@ -171,8 +177,8 @@ def tebd_resources(
         Cap of the runtime request in minutes (default: the config's, see
         :func:`max_runtime_minutes`). A run predicted to take longer is checkpointed before
         the limit and resumed by a retry.
-    coeffs : CostCoefficients
-        Model coefficients.
+    coeffs : CostCoefficients, optional
+        Model coefficients (default: :func:`~mblbath.jobs.calibration.active_coefficients`).
 
     Returns
     -------
@@ -184,6 +190,7 @@ def tebd_resources(
         limit, so that ``mblbath run`` checkpoints and exits before SLURM kills it).
     """
     L = int(L)
+    coeffs = coeffs or active_coefficients()
     n = cfg["numerics"]
     chi = chi_max_for(dict(cfg), L)
     cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
@@ -240,7 +247,7 @@ def tebd_retries(
     *,
     runtime_safety: float = 1.5,
     max_runtime: int | None = None,
-    coeffs: CostCoefficients = COEFFICIENTS,
+    coeffs: CostCoefficients | None = None,
 ) -> int:
     """Snakemake ``--retries`` a config needs: the most tries of any run minus one, plus spares.
 
@@ -253,6 +260,7 @@ def tebd_retries(
     SLURM job, too, and would rerun the step in the allocation that is about to end.
     """
     cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
+    coeffs = coeffs or active_coefficients()
     tries = [
         size_cost(cfg, L, runtime_safety, 1.0, cap, coeffs)["attempts"] for L in cfg["sweep"]["L"]
     ]
