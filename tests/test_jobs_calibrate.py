@@ -105,7 +105,10 @@ def test_calibration_file_round_trip_and_which_coefficients_are_active(
     tmp_path, caplog, monkeypatch
 ):
     monkeypatch.delenv(calibration.ENV_VAR)
-    assert calibration.active_coefficients(tmp_path) is COEFFICIENTS  # no file: shipped
+    # no file: the reference machine's calibration shipped with the package
+    ref = calibration.active_coefficients(tmp_path)
+    assert ref == calibration.reference_coefficients() and ref is not COEFFICIENTS
+    assert "calibrated" in ref.machine and ref.step_chi3_s < COEFFICIENTS.step_chi3_s
     coeffs = replace(COEFFICIENTS, step_chi3_s=1e-10, machine="calibrated here")
     path = calibration.calibration_path(tmp_path)
     assert path.parent == tmp_path / "results" / "calibration"

@@ -57,7 +57,17 @@ def _parse_bool(text: str) -> bool:
 def _flag_type(param: Param) -> Callable[[str], Any]:
     """How argparse reads the flag of ``param`` (JSON for a type the CLI has no parser for)."""
     readers = {float: finite_float, int: int, bool: _parse_bool, str: str}
+    if {"integer", "string"} <= set(param.json_types):
+        return _int_or_str  # numerics.order: 2 or 4_opt
     return readers.get(param.pytype, json.loads)
+
+
+def _int_or_str(text: str) -> int | str:
+    """``"4"`` -> 4, ``"4_opt"`` -> ``"4_opt"`` (the schema then checks the value)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def add_param_flags(p: argparse.ArgumentParser, rule: str, table: ParamTable) -> None:

@@ -76,7 +76,7 @@ def compare_runs(
         "L": int(ref.attrs["L"]),
         "numerics": ref.attrs["numerics"],
         "chi_max": int(ref.attrs["chi_max"]),
-        "order": int(ref.attrs["order"]),
+        "order": str(ref.attrs["order"]),
         "dt": float(ref.attrs["dt"]),
         "reference": " + ".join(sorted(methods)),
         "max_dn_c": max_n_c,

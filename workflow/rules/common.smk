@@ -49,7 +49,7 @@ wildcard_constraints:
     U=mc.FLOAT_RE,
     seed=r"[0-9]+",
     T=mc.FLOAT_RE,
-    numerics=r"chi[0-9]+_dt[^/_]+_o[124]_svd[^/_]+_T[^/_]+",
+    numerics=r"chi[0-9]+_dt[^/_]+_o(?:[124]|4_opt)_svd[^/_]+_T[^/_]+",
     model=mc.model_regex(),
 
 

@@ -43,7 +43,20 @@ def chi_max_for(cfg: dict, L: int) -> int:
     return int(num["chi_max_per_L"].get(str(L), num["chi_max"]))
 
 
-def numerics_name(chi_max: int, dt: float, order: int, svd_min: float, t_max: float) -> str:
+def trotter_order(value: object) -> int | str:
+    """A Trotter order as the schema has it: ``1, 2, 4`` as int, ``"4_opt"`` as str.
+
+    Run files store the order as a netCDF attribute (int or str); this reads it back.
+    """
+    text = str(value).strip()
+    if text == "4_opt":
+        return text
+    if text in ("1", "2", "4"):
+        return int(text)
+    raise ValueError(f"Trotter order {value!r} is not one of 1, 2, 4, '4_opt'")
+
+
+def numerics_name(chi_max: int, dt: float, order: int | str, svd_min: float, t_max: float) -> str:
     """Readable name of the settings that change results: ``chi64_dt0.05_o4_svd1e-10_T20``."""
     return f"chi{chi_max}_dt{fmt_float(dt)}_o{order}_svd{fmt_float(svd_min)}_T{fmt_float(t_max)}"
 

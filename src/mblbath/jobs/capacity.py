@@ -31,7 +31,7 @@ from .slurm import max_runtime_minutes, size_cost, tebd_retries
 __all__ = ["LOCAL_MAX_HOURS", "Profile", "read_profile", "machine_memory_mb", "capacity_warnings"]
 
 #: Wall time of the TEBD jobs above which the local profile warns (hours).
-LOCAL_MAX_HOURS = 1.0
+LOCAL_MAX_HOURS = 2.0
 
 
 @dataclass(frozen=True)

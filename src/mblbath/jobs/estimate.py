@@ -96,7 +96,7 @@ def estimate(
     by_L = jobs.groupby("L", sort=True).agg(
         jobs=("seed", "size"),
         chi_max=("chi_max", "max"),
-        order=("order", "max"),
+        order=("order", "first"),
         n_steps=("n_steps", "max"),
         step_s=("step_s", "max"),
         runtime_h=("runtime_h", "max"),
@@ -161,9 +161,9 @@ def format_estimate(est: Mapping[str, Any], title: str = "") -> str:
     )
     lines.append(head)
     for L, r in est["by_L"].iterrows():
-        ints = {k: int(r[k]) for k in ("jobs", "chi_max", "order", "n_steps", "request_min")}
+        ints = {k: int(r[k]) for k in ("jobs", "chi_max", "n_steps", "request_min")}
         lines.append(
-            f"{int(L):>4d} {ints['jobs']:>5d} {ints['chi_max']:>5d} {ints['order']:>3d} "
+            f"{int(L):>4d} {ints['jobs']:>5d} {ints['chi_max']:>5d} {str(r['order']):>3} "
             f"{ints['n_steps']:>6d} {_fmt_seconds(r['step_s']):>9} {_fmt_hours(r['runtime_h']):>9} "
             f"{ints['request_min']:>5d} min {int(r['attempts']):>5d} "
             f"{r['mem_mb'] / 1000:>6.1f} GB {r['core_h']:>10.4g} {r['expected_core_h']:>13.4g}"

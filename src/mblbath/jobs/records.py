@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from ..config.derived import trotter_order
+
 __all__ = ["RunRecord", "find_records", "read_benchmark", "read_run_file"]
 
 #: A benchmark's ``cpu_time`` is trusted below this wall time (Snakemake samples every
@@ -84,7 +86,7 @@ class RunRecord:
     W: float
     model: str
     chi_max: int
-    order: int
+    order: int | str
     dt: float
     t_max: float
     times: np.ndarray = field(repr=False)
@@ -122,9 +124,10 @@ def read_run_file(path: str | os.PathLike) -> dict[str, Any]:
     with xr.open_dataset(path, engine="netcdf4") as ds:
         if "chi" not in ds:
             raise ValueError(f"{path}: no chi variable (not a TEBD run)")
+        time = "t" if "t" in ds.variables else "time"  # on disk "t" (CF, mblbath.cf)
         return {
             "attrs": dict(ds.attrs),
-            "times": np.asarray(ds["time"].values, dtype=float),
+            "times": np.asarray(ds[time].values, dtype=float),
             "chi": np.asarray(ds["chi"].values, dtype=float),
         }
 
@@ -178,7 +181,7 @@ def _record(root: Path, rel: Path, target: str) -> RunRecord | None:
         W=float(a["W"]),
         model=rel.parts[0],
         chi_max=int(a["chi_max"]),
-        order=int(a["order"]),
+        order=trotter_order(a["order"]),
         dt=float(a["dt"]),
         t_max=float(a["t_max"]),
         times=data["times"],

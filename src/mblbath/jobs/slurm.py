@@ -231,7 +231,7 @@ def size_cost(
     return {
         "L": int(L),
         "chi_max": chi,
-        "order": int(n["order"]),
+        "order": n["order"],
         "n_steps": int(round(n["t_max"] / n["dt"])),
         "step_s": predict_step_seconds(L, chi, n["order"], coeffs),
         "runtime_h": model_min / 60.0,
