@@ -112,7 +112,8 @@ class CostCoefficients:
         from ..config.derived import trotter_order
 
         order = trotter_order(order)
-        factors = {1: self.order1_factor, 2: 1.0, 4: self.order4_factor, "4_opt": self.order4_factor}
+        o4 = self.order4_factor
+        factors = {1: self.order1_factor, 2: 1.0, 4: o4, "4_opt": o4}
         return factors[order]
 
     def as_dict(self) -> dict[str, Any]:
