@@ -246,6 +246,30 @@ def _default_csv(args: argparse.Namespace, name: str) -> Path:
     return sub / f"{name}.csv" if args.out is None else args.out
 
 
+def _summary(folder: Path) -> str:
+    """One line for benchmarks/README.md: the side-by-side CPU ratios of the compare runs."""
+    import re
+
+    import pandas as pd
+
+    parts = []
+    for path in sorted(folder.glob("frontier_compare_L*_T*.csv")):
+        rows = pd.read_csv(path).to_dict("records")
+        names = list(dict.fromkeys(r["setting"] for r in rows))
+        tag = path.stem.removeprefix("frontier_compare_").replace("_", " ")
+        for name in names[1:]:
+            text = compare_summary(rows, DEFAULT.name, name)
+            m = re.search(r"cpu_s\s+ratio min ([\d.]+)\s+median ([\d.]+)\s+max ([\d.]+)", text)
+            if m:
+                parts.append(f"{tag} U=12 `{name}`: {m.group(2)}x ({m.group(1)}-{m.group(3)})")
+    best = "goal 3x at equal accuracy not met" if parts else "no side-by-side runs"
+    return (
+        f"CPU speed-up over `{DEFAULT.name}`, side by side (median (min-max) over rep x seed): "
+        + "; ".join(parts)
+        + f"; {best} (equal accuracy: `{CHOSEN.name}`, see the tables) -> frontier.csv"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line (see module docstring)."""
     from mblbath.tebd.engine import blas_limit
@@ -256,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     csv = _default_csv(args, "frontier")
     if args.table:
-        print(report.markdown(report.load(csv)))
+        text = report.markdown(report.load(csv))
+        csv.with_suffix(".md").write_text(text + "\n")
+        csv.with_suffix(".txt").write_text(_summary(csv.parent) + "\n")
+        print(text)
         print(
             "\n**SEM of the disorder means** (median (90th percentile) over the fit windows, "
             f"t >= 1; from {args.aggregates.name}; n = 16 halves them):\n"
