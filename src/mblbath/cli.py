@@ -234,6 +234,14 @@ def _add_data_parsers(sub: Any) -> None:
     p.add_argument("--out", type=Path, required=True, help="output netCDF file")
 
 
+def _add_input_flag(p: argparse.ArgumentParser, helptext: str) -> None:
+    """The repeatable ``--input KEY=PATH[,PATH...]`` of the commands that read results by kind
+    (:func:`_parse_inputs` reads it)."""
+    p.add_argument(
+        "--input", action="append", default=[], metavar="KEY=PATH[,PATH...]", help=helptext
+    )
+
+
 def _add_output_parsers(sub: Any) -> None:
     """``figure`` and ``report``."""
     for name, helptext in (("figure", "draw one figure"), ("report", "write the claims table")):
@@ -241,12 +249,9 @@ def _add_output_parsers(sub: Any) -> None:
         if name == "figure":
             p.add_argument("name", help="fig1 .. fig4, criterion or validation")
         _add_settings_flags(p)
-        p.add_argument(
-            "--input",
-            action="append",
-            default=[],
-            metavar="KEY=PATH[,PATH...]",
-            help="input files by kind: agg, nc_fit, lc_fit, ld_fit, ent_fit, criterion, "
+        _add_input_flag(
+            p,
+            "input files by kind: agg, nc_fit, lc_fit, ld_fit, ent_fit, criterion, "
             "validation; repeatable (default: none, the panels say what is missing)",
         )
         if name == "figure":

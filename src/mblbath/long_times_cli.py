@@ -48,7 +48,7 @@ _DE_VARIABLES = {
 
 def add_parser(sub: Any, table: ParamTable) -> None:
     """Add ``long-times`` and its subcommands to the ``mblbath`` subparsers ``sub``."""
-    from .cli import _add_config_hash_flag, _add_run_flags, _add_settings_flags
+    from .cli import _add_config_hash_flag, _add_input_flag, _add_run_flags, _add_settings_flags
     from .cli_args import input_path
 
     top = sub.add_parser("long-times", help="the long-time branch (exact to t = 1e4, Fig. 5)")
@@ -88,13 +88,7 @@ def add_parser(sub: Any, table: ParamTable) -> None:
 
     p = lt.add_parser("figure", help="Fig. 5")
     _add_settings_flags(p)
-    p.add_argument(
-        "--input",
-        action="append",
-        default=[],
-        metavar="KEY=PATH[,PATH...]",
-        help="input files by kind: long_obs, long_fit (default: none; the panels say so)",
-    )
+    _add_input_flag(p, "input files by kind: long_obs, long_fit (default: none; the panels say so)")
     p.add_argument("--out-pdf", type=Path, required=True, help="output PDF")
     p.add_argument("--out-png", type=Path, required=True, help="output PNG")
 

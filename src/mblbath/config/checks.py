@@ -98,22 +98,31 @@ def _sizes(per_L: Mapping[str, int]) -> tuple[str, str] | None:
     return None
 
 
+def _smaller(a: float, b: float) -> str | None:
+    return "must be smaller than {1}" if a >= b else None
+
+
+def _not_above(a: float, b: float) -> str | None:
+    """``a <= b`` up to rounding (a time step against a time)."""
+    return "must not exceed {1}" if a > b + 1e-12 else None
+
+
 #: Every cross-key check of the config, in the order they are applied.
 CHECKS: tuple[Check, ...] = (
     Check(("model.c_site", "sweep.L"), _c_site),
     Check(("numerics.chi_max_per_L", "sweep.L"), _chi_per_L),
     Check(
         ("numerics.t_first", "numerics.t_max"),
-        lambda t_first, t_max: "must be smaller than {1}" if t_first >= t_max else None,
+        _smaller,
     ),
     Check(
         ("numerics.dt", "numerics.t_first"),
-        lambda dt, t_first: "must not exceed {1}" if dt > t_first + 1e-12 else None,
+        _not_above,
     ),
     Check(("numerics.t_max", "numerics.dt"), _multiple),
     Check(
         ("criterion.W_min", "criterion.W_max"),
-        lambda lo, hi: "must be smaller than {1}" if lo >= hi else None,
+        _smaller,
     ),
     Check(
         ("analysis.t_ent", "numerics.t_max"),
@@ -128,11 +137,11 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         ("long_times.t_first", "long_times.t_max"),
-        lambda t_first, t_max: "must be smaller than {1}" if t_first >= t_max else None,
+        _smaller,
     ),
     Check(
         ("numerics.dt", "long_times.t_first"),
-        lambda dt, t_first: "must not exceed {1}" if dt > t_first + 1e-12 else None,
+        _not_above,
     ),
     Check(("long_times.t_max", "numerics.dt"), _multiple),
     Check(("long_times.tebd_t_max", "numerics.dt"), _multiple),
