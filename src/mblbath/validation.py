@@ -14,6 +14,7 @@ import xarray as xr
 
 from . import cf
 from .config import RUN_COORDS, TABLE
+from .config.derived import trotter_order
 from .io import open_run, provenance
 
 __all__ = ["TOL_N", "TOL_S", "compare_runs"]
@@ -76,7 +77,7 @@ def compare_runs(
         "L": int(ref.attrs["L"]),
         "numerics": ref.attrs["numerics"],
         "chi_max": int(ref.attrs["chi_max"]),
-        "order": str(ref.attrs["order"]),
+        "order": trotter_order(ref.attrs["order"]),
         "dt": float(ref.attrs["dt"]),
         "reference": " + ".join(sorted(methods)),
         "max_dn_c": max_n_c,

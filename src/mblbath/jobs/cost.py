@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from ..config import time_grid
+from ..config.derived import trotter_order
 
 __all__ = [
     "CostCoefficients",
@@ -109,8 +110,6 @@ class CostCoefficients:
         ``"4_opt"`` is priced as order 4: its steps cost within ~5 % of order 4's in the
         frontier benchmark (same dt, same chi; benchmarks/README.md).
         """
-        from ..config.derived import trotter_order
-
         order = trotter_order(order)
         o4 = self.order4_factor
         factors = {1: self.order1_factor, 2: 1.0, 4: o4, "4_opt": o4}
