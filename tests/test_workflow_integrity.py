@@ -172,7 +172,7 @@ def test_snakemake_accepts_integer_sizes_and_warns_beyond_the_local_profile(tmp_
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "--chi-max 16" in out  # the integer key applies to L = 12
-    assert "more than the 1 h the local profile is meant for" in out, out
+    assert "more than the 2 h the local profile is meant for" in out, out
 
 
 def test_yaml_error_in_the_default_config_names_line_and_column(tmp_path):
