@@ -250,7 +250,9 @@ def check_report(report: Path, claims_md: Path, screenshot: Path | None = None) 
     caption. ``screenshot``: where to save the view of the claims table.
     """
     md = claims_md.read_text()
-    rows = re.findall(r"^\|\s*(\d+)\s*\|.*\|\s*\*\*([^*|]+)\*\*\s*\|\s*$", md, flags=re.M)
+    # The verdict cell: "**verdict**", possibly followed by its reason in parentheses.
+    found = re.findall(r"^\|\s*(\d+)\s*\|.*\|\s*\*\*([^*|]+)\*\*([^|]*)\|\s*$", md, flags=re.M)
+    rows = [(n, f"{verdict.strip()} {reason.strip()}".strip()) for n, verdict, reason in found]
     assert len(rows) >= 10, md
     with Browser() as b:
         b.open(report.as_uri(), "1. Claims of the paper")
@@ -263,7 +265,7 @@ def check_report(report: Path, claims_md: Path, screenshot: Path | None = None) 
         [table] = b.in_frames(_CLAIM_ROWS)
         assert [r[0] for r in table] == [n for n, _ in rows], table
         for (_, verdict), cells in zip(rows, table, strict=True):
-            assert cells[-1] == verdict.strip(), cells
+            assert cells[-1] == verdict, cells
             assert len(cells) == 5 and len(cells[1]) > 20, cells  # the claim's own text
         if screenshot is not None:
             b.screenshot(screenshot)

@@ -66,6 +66,8 @@ def copy_repo(dest: Path) -> Path:
         check=True,
     ).stdout.split()
     for rel in files:
+        if rel.startswith("results/reference/"):  # committed results; tests that use them copy them
+            continue
         src = ROOT / rel
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)

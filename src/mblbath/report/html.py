@@ -38,8 +38,9 @@ code { background: #eff1f3; padding: 0 0.25em; border-radius: 3px; }
 strong.verdict { white-space: nowrap; }
 """
 
-#: A claims-table row: ``| # | claim | measured | rests on | **verdict** |`` (verdict last).
-_ROW = re.compile(r"^\|\s*(\d+)\s*\|.*\|\s*\*\*([^*|]+)\*\*\s*\|\s*$")
+#: A claims-table row: ``| # | claim | measured | rests on | **verdict** (reason) |``: the
+#: verdict is the last cell, in bold, possibly followed by its reason.
+_ROW = re.compile(r"^\|\s*(\d+)\s*\|.*\|\s*\*\*([^*|]+)\*\*[^|]*\|\s*$")
 
 
 def verdict_counts(md_text: str) -> Counter:
