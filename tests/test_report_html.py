@@ -23,7 +23,7 @@ Intro text.
 |---|---|---|---|---|
 | 1 | ξ_c does not depend on L (Fig. 1) | 1.5 ± 0.1 | L = 12 | **holds** |
 | 2 | profile linear in \\|i − L/2\\| | slope -0.1 | L = 18 | **does not hold** |
-| 3 | faster than log | too few points | L = 18 | **not testable at this size** (time window too short) |
+| 3 | faster than log | few points | L = 18 | **not testable at this size** (window too short) |
 | 4 | memory far from the centre | 0.6 ± 0.1 | L = 18 | **holds** |
 
 ## Decision rules
