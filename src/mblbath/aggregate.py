@@ -64,6 +64,22 @@ def aggregate_runs(
     runs = [open_run(p) for p in paths]
     if not runs:
         raise ValueError("no run files to aggregate")
+    _check_compatible(paths, runs)
+    U_found = sorted({float(ds.attrs["U"]) for ds in runs})
+    seed_found = sorted({int(ds.attrs["seed"]) for ds in runs})
+    U_values = sorted(float(u) for u in U_values) if U_values is not None else U_found
+    seeds = sorted(int(s) for s in seeds) if seeds is not None else seed_found
+    index = _grid_index(paths, runs, U_values, seeds)
+    ref = runs[0]
+    return xr.Dataset(
+        _stacked(ref, index, U_values, seeds),
+        coords=_coords(ref, U_values, seeds),
+        attrs=_attrs(ref, runs, index, len(U_values) * len(seeds), config_hash),
+    )
+
+
+def _check_compatible(paths: Iterable[str], runs: list[xr.Dataset]) -> None:
+    """Raise ValueError unless every run has the first one's settings and time grid."""
     ref = runs[0]
     for p, ds in zip(paths, runs, strict=True):
         for key in SHARED_ATTRS:
@@ -74,10 +90,12 @@ def aggregate_runs(
                 )
         if not np.array_equal(ds["time"].values, ref["time"].values):
             raise ValueError(f"{p}: time grid differs from the other runs")
-    U_found = sorted({float(ds.attrs["U"]) for ds in runs})
-    seed_found = sorted({int(ds.attrs["seed"]) for ds in runs})
-    U_values = sorted(float(u) for u in U_values) if U_values is not None else U_found
-    seeds = sorted(int(s) for s in seeds) if seeds is not None else seed_found
+
+
+def _grid_index(
+    paths: Iterable[str], runs: list[xr.Dataset], U_values: list[float], seeds: list[int]
+) -> dict[tuple[float, int], xr.Dataset]:
+    """The runs by (U, seed); ValueError for a duplicate or a point outside the grid."""
     index = {}
     for p, ds in zip(paths, runs, strict=True):
         key = (float(ds.attrs["U"]), int(ds.attrs["seed"]))
@@ -86,10 +104,23 @@ def aggregate_runs(
         if key[0] not in U_values or key[1] not in seeds:
             raise ValueError(f"{p}: U={key[0]}, seed={key[1]} is outside the requested grid")
         index[key] = ds
+    return index
 
-    time_vars = [v for v in ref.data_vars if "time" in ref[v].dims]
+
+def _stacked(
+    ref: xr.Dataset,
+    index: dict[tuple[float, int], xr.Dataset],
+    U_values: list[float],
+    seeds: list[int],
+) -> dict[str, tuple]:
+    """The data variables on the (U, seed) grid, NaN (0 for flags) where a run is missing.
+
+    Every time-dependent variable of the runs gets the leading dims (U, seed); ``eps``
+    depends on the seed only; ``present`` marks the runs found; the bookkeeping attributes
+    of :data:`_PER_RUN` become variables over (U, seed).
+    """
     data = {}
-    for name in time_vars:
+    for name in [v for v in ref.data_vars if "time" in ref[v].dims]:
         template = ref[name]
         arr = np.full((len(U_values), len(seeds), *template.shape), np.nan)
         for (u, s), ds in index.items():
@@ -110,7 +141,11 @@ def aggregate_runs(
             arr[U_values.index(u), seeds.index(s)] = ds.attrs.get(name, fill)
         units = "s" if name == "wall_time_s" else "1"
         data[name] = (("U", "seed"), arr, {"long_name": long_name, "units": units})
+    return data
 
+
+def _coords(ref: xr.Dataset, U_values: list[float], seeds: list[int]) -> dict[str, Any]:
+    """The coordinates: those of the runs (time, sites, bonds) and the U and seed grids."""
     coords = {k: ref.coords[k] for k in ("time", "site", "site2", "bond", "x") if k in ref.coords}
     coords["U"] = (
         "U",
@@ -122,6 +157,18 @@ def aggregate_runs(
         np.asarray(seeds, dtype=np.int64),
         {"long_name": "disorder realisation"},
     )
+    return coords
+
+
+def _attrs(
+    ref: xr.Dataset,
+    runs: list[xr.Dataset],
+    index: dict[tuple[float, int], xr.Dataset],
+    n_grid: int,
+    config_hash: str | None,
+) -> dict[str, Any]:
+    """The attributes: the shared settings, counts of the grid's ``n_grid`` points that are
+    present, missing and unconverged, the runs' commits and versions, and the provenance."""
     attrs = {"title": f"Runs of one system size (L = {ref.attrs.get('L')}) stacked over (U, seed)"}
     if "source" in ref.attrs:  # how the runs were made (CF: the method of production)
         attrs["source"] = ref.attrs["source"]
@@ -129,14 +176,14 @@ def aggregate_runs(
     attrs["initial_state"] = ref.attrs.get("initial_state", "")
     attrs["nu_d"] = ref.attrs.get("nu_d", "1/3")
     attrs["n_runs"] = len(index)
-    attrs["n_missing"] = len(U_values) * len(seeds) - len(index)
+    attrs["n_missing"] = n_grid - len(index)
     attrs["n_unconverged"] = int(
         sum(1 - int(ds.attrs.get("converged", 0)) for ds in index.values())
     )
     attrs["run_git_commits"] = " ".join(sorted({str(ds.attrs.get("git_commit")) for ds in runs}))
     attrs.update({f"run_{k}": v for k, v in ref.attrs.items() if k.startswith("version_")})
     attrs.update(provenance(config_hash))
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return attrs
 
 
 def check_disorder(agg: xr.Dataset, disorder_path: str) -> None:

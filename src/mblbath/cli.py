@@ -1,9 +1,11 @@
 """Command line: ``mblbath COMMAND``, one subcommand per rule of the workflow, and more.
 
-``run|exact|disorder|aggregate|validate|fit|figure|report`` are the rules' commands;
-``estimate`` prints the cost of a config's TEBD jobs, ``calibrate`` fits that cost to this
-machine's runs; ``long-times ...`` is the long-time branch
-(:mod:`mblbath.long_times_cli`).
+``run|exact|disorder|aggregate|validate|fit|figure|report`` are the rules' commands
+(``figure`` and ``report``: :mod:`mblbath.output_cli`); ``estimate`` prints the cost of a
+config's TEBD jobs (:mod:`mblbath.jobs.estimate_cli`), ``calibrate`` fits that cost to this
+machine's runs (:mod:`mblbath.jobs.calibrate_cli`); ``long-times ...`` is the long-time
+branch (:mod:`mblbath.long_times_cli`). Those modules hold the parsers and the code of
+their subcommands; the helpers they share with the commands here stay in this module.
 
 The parameter flags of ``run``, ``exact`` and ``disorder`` are generated from the config
 schema (:data:`mblbath.config.TABLE`): one per key the matching rule uses, named after it
@@ -117,8 +119,12 @@ def build_parser(table: ParamTable = TABLE) -> argparse.ArgumentParser:
     _add_exact_parser(sub, table)
     _add_disorder_parser(sub, table)
     _add_data_parsers(sub)
-    _add_output_parsers(sub)
-    _add_estimate_parser(sub)
+    from .output_cli import add_output_parsers
+
+    add_output_parsers(sub)
+    from .jobs.estimate_cli import add_estimate_parser
+
+    add_estimate_parser(sub)
     from .long_times_cli import add_parser as add_long_times_parser
 
     add_long_times_parser(sub, table)
@@ -239,64 +245,6 @@ def _add_input_flag(p: argparse.ArgumentParser, helptext: str) -> None:
     (:func:`_parse_inputs` reads it)."""
     p.add_argument(
         "--input", action="append", default=[], metavar="KEY=PATH[,PATH...]", help=helptext
-    )
-
-
-def _add_output_parsers(sub: Any) -> None:
-    """``figure`` and ``report``."""
-    for name, helptext in (("figure", "draw one figure"), ("report", "write the claims table")):
-        p = sub.add_parser(name, help=helptext)
-        if name == "figure":
-            p.add_argument("name", help="fig1 .. fig4, criterion or validation")
-        _add_settings_flags(p)
-        _add_input_flag(
-            p,
-            "input files by kind: agg, nc_fit, lc_fit, ld_fit, ent_fit, criterion, "
-            "validation; repeatable (default: none, the panels say what is missing)",
-        )
-        if name == "figure":
-            p.add_argument("--out-pdf", type=Path, required=True, help="output PDF")
-            p.add_argument("--out-png", type=Path, required=True, help="output PNG")
-            continue
-        p.add_argument("--out", type=Path, required=True, help="output Markdown table")
-        p.add_argument(
-            "--out-html",
-            type=Path,
-            help="also write the table as an HTML page (default: none)",
-        )
-        p.add_argument(
-            "--out-summary",
-            type=Path,
-            help="also write an HTML summary: verdict counts, provenance (default: none)",
-        )
-
-
-def _add_estimate_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "estimate", help="cost of every TEBD job of a config: runtime, memory, core-hours"
-    )
-    p.add_argument(
-        "--configfile",
-        "--config",
-        dest="configfile",
-        type=input_path,
-        nargs="+",
-        required=True,
-        help="config files, each merged over the previous one and over config/config.yaml "
-        "(if it exists here), as snakemake --configfile merges them",
-    )
-    p.add_argument(
-        "--profile",
-        type=Path,
-        default=Path("profiles") / "default",
-        help="Snakemake profile whose capacity the plan is checked against "
-        "(default: profiles/default; if absent, this machine)",
-    )
-    p.add_argument(
-        "--max-runtime",
-        type=int,
-        metavar="MINUTES",
-        help="runtime cap of one job (default: the config's execution.max_runtime_min)",
     )
 
 
@@ -557,44 +505,21 @@ def _meta(args: argparse.Namespace) -> dict:
 
 
 def _cmd_figure(args) -> int:
-    from .checksum import seal
-    from .figures import FIGURES, make_figure
-    from .preflight import check_output
+    from .output_cli import figure_command
 
-    if args.name not in FIGURES:
-        raise ConfigError(f"unknown figure {args.name!r}; expected one of {', '.join(FIGURES)}")
-    inputs = _parse_inputs(args.input)
-    _check_files(args, [p for v in inputs.values() for p in v], "--input")
-    check_output(args.out_pdf, "--out-pdf")
-    check_output(args.out_png, "--out-png")
-    make_figure(args.name, inputs, str(args.out_pdf), str(args.out_png), _meta(args))
-    seal(args.out_pdf)
-    seal(args.out_png)
-    return 0
+    return figure_command(args)
 
 
 def _cmd_report(args) -> int:
-    from .checksum import seal
-    from .report import write_claims
-    from .report.html import write_html
+    from .output_cli import report_command
 
-    inputs = _parse_inputs(args.input)
-    _check_files(args, [p for v in inputs.values() for p in v], "--input")
-    write_claims(inputs, str(args.out), _meta(args))
-    seal(args.out)
-    if args.out_html is not None or args.out_summary is not None:
-        write_html(args.out, args.out_html, args.out_summary)
-        for out in (args.out_html, args.out_summary):
-            if out is not None:
-                seal(out)
-    return 0
+    return report_command(args)
 
 
 def _cmd_estimate(args) -> int:
-    from .jobs.estimate import estimate_main
+    from .jobs.estimate_cli import estimate_command
 
-    print(estimate_main(args.configfile, max_runtime=args.max_runtime, profile=args.profile))
-    return 0
+    return estimate_command(args)
 
 
 def _cmd_calibrate(args) -> int:

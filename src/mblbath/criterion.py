@@ -288,20 +288,36 @@ def compute_criterion(
     lim = _limit(W, x, u_small, geo, n_real, energy)
     sides = _both_sides(W, U, sp, lim, period)
     ds = criterion_dataset(W, U, x, period, {**sp, **lim, **sides})
-    i_max = int(np.nanargmax(sp["W_tilde"]))
-    ds.attrs = {
-        **conventions(energy, x, n_real_small),
-        **{k: int(v) for k, v in (("L", L), ("n_real", n_real), ("seed", seed))},
-        "td": float(td),
-        "tc": float(tc),
-        "nu_d": float(1.0 / period),
-        **{k: int(v) for k, v in (("d_residue", d_residue), ("edge", edge))},
-        **{k: int(v) for k, v in (("n_energy", n_energy), ("n_real_small", n_real_small))},
+    params = {**geo, "L": L, "n_real": n_real, "seed": seed, "edge": edge}
+    params.update(n_energy=n_energy, n_real_small=n_real_small)
+    ds.attrs = _attrs(energy, x, params, W, sp["W_tilde"], t_start)
+    return ds
+
+
+def _attrs(
+    energy: str | float,
+    x: np.ndarray,
+    params: dict,
+    W: np.ndarray,
+    W_tilde: np.ndarray,
+    t_start: float,
+) -> dict:
+    """The attributes of the criterion Dataset, in this order: the conventions, the
+    parameters (``params``: the hoppings, the density-wave period, the integer
+    parameters), where W̃ peaks on the W grid, and the runtime since ``t_start``
+    (:func:`time.perf_counter`)."""
+    i_max = int(np.nanargmax(W_tilde))
+    return {
+        **conventions(energy, x, params["n_real_small"]),
+        **{k: int(params[k]) for k in ("L", "n_real", "seed")},
+        "td": float(params["td"]),
+        "tc": float(params["tc"]),
+        "nu_d": float(1.0 / params["period"]),
+        **{k: int(params[k]) for k in ("d_residue", "edge", "n_energy", "n_real_small")},
         "W_tilde_argmax": float(W[i_max]),
-        "W_tilde_max": float(sp["W_tilde"][i_max]),
+        "W_tilde_max": float(W_tilde[i_max]),
         "runtime_seconds": float(time.perf_counter() - t_start),
     }
-    return ds
 
 
 def disorder_draws(

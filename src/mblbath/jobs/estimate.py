@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError, load_configs
 from .calibration import active_coefficients
@@ -28,6 +28,9 @@ from .expected import evidence, expected_seconds
 from .growth import Growth, learn_growth
 from .records import find_records
 from .slurm import max_runtime_minutes, size_cost
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["estimate", "format_estimate", "estimate_main"]
 
@@ -73,40 +76,8 @@ def estimate(
     coeffs = coeffs or active_coefficients()
     growth = growth or {}
     cap = max_runtime_minutes(cfg) if max_runtime is None else int(max_runtime)
-    rows, shipped = [], 0.0
-    n_per_L = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
-    for L in cfg["sweep"]["L"]:
-        size = size_cost(cfg, L, runtime_safety, mem_safety, cap, coeffs)
-        size["core_h"] = size["runtime_h"]
-        size["request_core_h"] = size["attempts"] * size["request_min"] / 60.0
-        shipped += n_per_L * size_cost(cfg, L, 1.0, 1.0, cap, COEFFICIENTS)["runtime_h"]
-        for U in cfg["sweep"]["U"]:
-            sec, measured = expected_seconds(cfg, L, U, growth, coeffs)
-            for seed in range(cfg["sweep"]["n_seeds"]):
-                rows.append(
-                    {
-                        "U": float(U),
-                        "seed": seed,
-                        **size,
-                        "expected_h": sec / 3600.0,
-                        "measured_growth": measured,
-                    }
-                )
-    jobs = pd.DataFrame(rows)
-    by_L = jobs.groupby("L", sort=True).agg(
-        jobs=("seed", "size"),
-        chi_max=("chi_max", "max"),
-        order=("order", "first"),
-        n_steps=("n_steps", "max"),
-        step_s=("step_s", "max"),
-        runtime_h=("runtime_h", "max"),
-        request_min=("request_min", "max"),
-        attempts=("attempts", "max"),
-        mem_mb=("mem_mb", "max"),
-        core_h=("core_h", "sum"),
-        request_core_h=("request_core_h", "sum"),
-        expected_core_h=("expected_h", "sum"),
-    )
+    jobs = pd.DataFrame(_job_rows(cfg, runtime_safety, mem_safety, cap, coeffs, growth))
+    by_L = _per_size(jobs)
     top = jobs.loc[jobs["runtime_h"].idxmax()]
     return {
         "jobs": jobs,
@@ -115,7 +86,7 @@ def estimate(
         "total_core_h": float(jobs["core_h"].sum()),
         "total_request_core_h": float(jobs["request_core_h"].sum()),
         "total_expected_core_h": float(jobs["expected_h"].sum()),
-        "shipped_core_h": shipped,
+        "shipped_core_h": _shipped_core_h(cfg, cap),
         "evidence": evidence(cfg, growth),
         "largest": {
             "L": int(top["L"]),
@@ -129,6 +100,69 @@ def estimate(
         "mem_safety": mem_safety,
         "coefficients": coeffs,
     }
+
+
+def _job_rows(
+    cfg: Mapping[str, Any],
+    runtime_safety: float,
+    mem_safety: float,
+    cap: int,
+    coeffs: CostCoefficients,
+    growth: Mapping[tuple[str, float], Growth],
+) -> list[dict[str, Any]]:
+    """One row per TEBD job of the sweep: by size in the config's order, then U, then seed.
+
+    Every job of a size shares its saturated cost (:func:`~mblbath.jobs.slurm.size_cost`)
+    with ``core_h`` (the model's runtime on one core) and ``request_core_h`` (tries x
+    runtime request) added; ``expected_h`` and ``measured_growth`` come from the chi(t)
+    model of the job's (model, U) (:func:`~mblbath.jobs.expected.expected_seconds`).
+    """
+    rows = []
+    for L in cfg["sweep"]["L"]:
+        size = size_cost(cfg, L, runtime_safety, mem_safety, cap, coeffs)
+        size["core_h"] = size["runtime_h"]
+        size["request_core_h"] = size["attempts"] * size["request_min"] / 60.0
+        for U in cfg["sweep"]["U"]:
+            sec, measured = expected_seconds(cfg, L, U, growth, coeffs)
+            for seed in range(cfg["sweep"]["n_seeds"]):
+                rows.append(
+                    {
+                        "U": float(U),
+                        "seed": seed,
+                        **size,
+                        "expected_h": sec / 3600.0,
+                        "measured_growth": measured,
+                    }
+                )
+    return rows
+
+
+def _per_size(jobs: pd.DataFrame) -> pd.DataFrame:
+    """The jobs table per size: the figures of its largest job, the core-hours summed."""
+    return jobs.groupby("L", sort=True).agg(
+        jobs=("seed", "size"),
+        chi_max=("chi_max", "max"),
+        order=("order", "first"),
+        n_steps=("n_steps", "max"),
+        step_s=("step_s", "max"),
+        runtime_h=("runtime_h", "max"),
+        request_min=("request_min", "max"),
+        attempts=("attempts", "max"),
+        mem_mb=("mem_mb", "max"),
+        core_h=("core_h", "sum"),
+        request_core_h=("request_core_h", "sum"),
+        expected_core_h=("expected_h", "sum"),
+    )
+
+
+def _shipped_core_h(cfg: Mapping[str, Any], cap: int) -> float:
+    """Core-hours of the sweep at saturated chi with the shipped coefficients (no safety
+    factors): the bound the chi(t) estimate is compared with."""
+    n_per_L = len(cfg["sweep"]["U"]) * cfg["sweep"]["n_seeds"]
+    shipped = 0.0
+    for L in cfg["sweep"]["L"]:
+        shipped += n_per_L * size_cost(cfg, L, 1.0, 1.0, cap, COEFFICIENTS)["runtime_h"]
+    return shipped
 
 
 def _fmt_seconds(t: float) -> str:
