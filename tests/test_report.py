@@ -210,18 +210,44 @@ def test_unusable_errors_are_not_testable(test, args):
     assert out.verdict == UNTESTABLE and out.why
 
 
-def test_power_is_required_in_both_directions():
-    """An error above POWER × effect makes the test not testable, whatever the value."""
+def test_power_is_required_for_holds_and_for_an_absent_effect():
+    """An error above POWER × effect makes the test not testable when the verdict would be
+    'holds' or would rest on the absence of a significant effect."""
     eff = 1.0
     big = 1.01 * POWER * eff
     assert significantly_positive(10.0, big, eff, "v").why == WHY_ERRORS  # would be 'holds'
     assert significantly_positive(0.0, big, eff, "v").why == WHY_ERRORS  # would be 'fails'
+    assert significantly_negative(0.0, big, eff, "v").why == WHY_ERRORS
     assert consistent(0.0, big, eff, "v").why == WHY_ERRORS
+    assert within(0.0, big, eff, "v").why == WHY_ERRORS
+    assert below(0.0, big, eff, "v").why == WHY_ERRORS
+    assert in_range(0.5, big, 0.0, eff, "v").why == WHY_ERRORS
     ok = 0.99 * POWER * eff
     assert significantly_positive(3 * ok, ok, eff, "v").verdict == HOLDS
     assert significantly_positive(ok, ok, eff, "v").verdict == FAILS
     assert consistent(ok, ok, eff, "v").verdict == HOLDS
     assert consistent(3 * ok, ok, eff, "v").verdict == FAILS
+
+
+def test_a_significant_contradiction_does_not_hold_without_power():
+    """A value on the wrong side of the claim by more than NSIG errors does not hold even
+    where the errors are too large for a 'holds' (e.g. a profile curvature q = 2.35 ± 0.25
+    against |q| <= 0.5): the contradiction is measured, not inferred from an absence."""
+    eff = 1.0
+    big = 2.0 * POWER * eff  # too large for a 'holds'
+    for out in (
+        significantly_positive(-3 * big, big, eff, "v"),
+        significantly_negative(3 * big, big, eff, "v"),
+        consistent(3 * big, big, eff, "v"),
+        within(2.35, 0.25, 0.5, "q"),
+        below(2.0 + 3 * big, big, 1.0, "r"),
+        in_range(-3 * big, big, 0.0, eff, "l"),
+        in_range(eff + 3 * big, big, 0.0, eff, "l"),
+    ):
+        assert out.verdict == FAILS, out
+    # ... but not one inside NSIG errors of the claim's side
+    assert significantly_positive(-1.5 * big, big, eff, "v").verdict == UNTESTABLE
+    assert within(0.9, 0.25, 0.5, "q").verdict == UNTESTABLE
 
 
 def test_tolerance_range_and_bound_tests():

@@ -14,6 +14,7 @@ MD = """## Claims
 | 2 | b | x = 1 ± 0.01 > 2σ | L = 18; L=18: U=12: 4 runs | **holds** |
 | 3 | c | W* = 9 ± 1: error > 0.33 × effect 1 | criterion grid | **not testable at this size** (errors too large) |
 | 4 | d | q = -2.5e-1 ± 3e-2: error > 0.5 × effect 0.05 | 8 runs | **not testable at this size** (errors too large) |
+| 5 | e | y = 0.3 ± 0.2: error > 0.33 × effect 0.1; z = -1 ± 0.1 < −2σ | L = 18; L=18: U=12: 4 runs | **does not hold** |
 """  # noqa: E501
 
 
@@ -30,7 +31,8 @@ def test_each_too_large_error_gives_the_realisations_that_would_decide_it():
     assert second.runs_needed == 12  # ceil(8 * (0.03 / 0.025)^2) = ceil(11.52)
 
 
-def test_rows_that_hold_or_rest_on_no_realisations_give_nothing(capsys, tmp_path):
+def test_rows_that_hold_fail_or_rest_on_no_realisations_give_nothing(capsys, tmp_path):
+    """Claim 5 does not hold by its other part: more realisations would not change it."""
     assert shortfalls(MD.replace("error >", "fine,")) == []
     path = tmp_path / "claims.md"
     path.write_text(MD)

@@ -70,7 +70,8 @@ VAL_FRAC = 0.2
 JUSTIFICATION = {
     "NSIG": "two standard errors: a 95 % two-sided interval for Gaussian errors",
     "POWER": "an effect three error bars large is seen at NSIG errors in >= 84 % of "
-    "repetitions; with larger errors a 'does not hold' or 'consistent' would be luck",
+    "repetitions; with larger errors a 'holds', a 'consistent' or an absent effect would be "
+    "luck (a contradiction significant at NSIG errors is not)",
     "REL_ERR_MIN": "a relative error below 1e-9 is round-off: the fit parameter sat at a "
     "bound and every bootstrap replicate returned the same value",
     "P_MIN": "5 % family-wise (Bonferroni over the fits of a row): one misfit in twenty "

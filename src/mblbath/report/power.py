@@ -55,8 +55,10 @@ class Shortfall:
 def shortfalls(md_text: str) -> list[Shortfall]:
     """Every ``error > POWER × effect`` of the claims table, with the row's realisations.
 
-    Rows without a run count (a criterion computed without realisations) are skipped: more
-    realisations cannot change them.
+    Only rows whose verdict is "not testable" count: a claim that already does not hold
+    (another of its parts is contradicted) keeps that verdict however many realisations
+    decide its other parts. Rows without a run count (a criterion computed without
+    realisations) are skipped: more realisations cannot change them.
     """
     out = []
     for line in md_text.splitlines():
@@ -65,7 +67,7 @@ def shortfalls(md_text: str) -> list[Shortfall]:
             continue
         cells = row.group(2).split(" | ")
         runs = [int(n) for n in _RUNS.findall(cells[-2] if len(cells) >= 2 else "")]
-        if not runs:
+        if not runs or "not testable" not in cells[-1]:
             continue
         for m in _TOO_LARGE.finditer(row.group(2)):
             out.append(

@@ -189,9 +189,12 @@ def render_markdown(
         "## Decision rules",
         "",
         "Common to every rule: a test meeting a NaN, infinite or zero error is *not testable*; "
-        "every test needs power (its error at most POWER times the effect the claim is about, "
-        "stated in each rule), else *not testable (errors too large)*; a claim with several "
-        "parts holds only if every part holds and does not hold if any part does not.",
+        "a value on the wrong side of the claim by more than NSIG errors *does not hold*, "
+        "whatever its error; every other decision needs power (the error at most POWER times "
+        "the effect the claim is about, stated in each rule), else *not testable (errors too "
+        "large)*, so neither a 'holds' nor a 'does not hold' that rests on an absent effect "
+        "is reached with large errors; a claim with several parts holds only if every part "
+        "holds and does not hold if any part does not.",
         "",
     ]
     for k, c in enumerate(claims, 1):

@@ -16,9 +16,14 @@ Strictness, in every test (issue #17 §2):
 - a NaN, infinite or non-positive error (or one below REL_ERR_MIN of the value: round-off)
   makes the test "not testable" (never decided on the sign alone), and so does a NaN
   value;
-- every test has power: its error must be at most POWER times the effect the claim is
-  about (an effect scale the rule states), else it is "not testable (errors too large)";
-  only then the test decides, either way.
+- a value on the wrong side of the claim by more than NSIG errors (significantly negative
+  where the claim wants positive, significantly outside a tolerance, range or bound, or
+  significantly different from a reference) does not hold, whatever the error's size: a
+  significant contradiction is a measurement, not luck;
+- every other decision needs power: the error must be at most POWER times the effect the
+  claim is about (an effect scale the rule states), else the test is "not testable (errors
+  too large)". A "holds" is therefore never reached with large errors, nor a "does not
+  hold" that rests only on the absence of a significant effect.
 
 A not-testable outcome carries the reason (:data:`WHY_ERRORS`, :data:`WHY_NO_ERROR`,
 :data:`WHY_SIZE`, :data:`WHY_TIME`, :data:`WHY_INPUT`), which the table prints next to the
@@ -28,7 +33,7 @@ verdict.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,12 +96,33 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
-    """Not testable if v is NaN, e is not a finite positive number, or e > POWER·scale."""
+def _unusable(v: float, e: float, what: str) -> Outcome | None:
+    """Not testable if v is not a finite number or e is not a usable error bar."""
     if v is None or not np.isfinite(v):
         return untestable(WHY_INPUT, f"{what} is not a finite number")
     if e is None or not np.isfinite(e) or e <= REL_ERR_MIN * abs(v) or e <= 0:
         return untestable(WHY_NO_ERROR, f"{what} = {_fmt(v)} has no usable error ({e:.2g})")
+    return None
+
+
+def _contradicted(
+    v: float, e: float, what: str, wrong: Callable[[float, float], bool], rel: str
+) -> Outcome | None:
+    """Does not hold, before any power check, if v is on the wrong side by NSIG errors.
+
+    ``wrong(v, e)`` is that comparison (with the NSIG margin), ``rel`` its text; ``None`` if
+    v or e is unusable or the contradiction is not significant.
+    """
+    if _unusable(v, e, what) is not None or not wrong(v, e):
+        return None
+    return Outcome(FAILS, f"{what} = {pm(v, e)} {rel}")
+
+
+def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
+    """Not testable if v is NaN, e is not a finite positive number, or e > POWER·scale."""
+    bad = _unusable(v, e, what)
+    if bad is not None:
+        return bad
     if scale is None or not np.isfinite(scale) or scale <= 0:
         return untestable(WHY_ERRORS, f"{what} = {pm(v, e)}: no effect to compare with")
     if e > POWER * scale:
@@ -108,8 +134,11 @@ def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
 
 
 def significantly_positive(v: float, e: float, effect: float, what: str) -> Outcome:
-    """``v > NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect."""
-    bad = power_check(v, e, effect, what)
+    """``v > NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect,
+    unless ``v < -NSIG·e`` (does not hold whatever the error)."""
+    bad = _contradicted(v, e, what, lambda v, e: v < -NSIG * e, f"< −{NSIG:g}σ") or power_check(
+        v, e, effect, what
+    )
     if bad is not None:
         return bad
     ok = v > NSIG * e
@@ -118,8 +147,11 @@ def significantly_positive(v: float, e: float, effect: float, what: str) -> Outc
 
 
 def significantly_negative(v: float, e: float, effect: float, what: str) -> Outcome:
-    """``v < -NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect."""
-    bad = power_check(v, e, effect, what)
+    """``v < -NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect,
+    unless ``v > NSIG·e`` (does not hold whatever the error)."""
+    bad = _contradicted(v, e, what, lambda v, e: v > NSIG * e, f"> {NSIG:g}σ") or power_check(
+        v, e, effect, what
+    )
     if bad is not None:
         return bad
     ok = v < -NSIG * e
@@ -128,53 +160,64 @@ def significantly_negative(v: float, e: float, effect: float, what: str) -> Outc
 
 
 def consistent(v: float, e: float, effect: float, what: str, ref: float = 0.0) -> Outcome:
-    """``|v - ref| <= NSIG·e`` holds, otherwise does not hold; needs e <= POWER·effect."""
-    bad = power_check(v, e, effect, what)
+    """``|v - ref| <= NSIG·e`` holds (needs e <= POWER·effect), otherwise does not hold
+    (whatever the error: a significant difference)."""
+
+    def wrong(v: float, e: float) -> bool:
+        return abs(v - ref) > NSIG * e
+
+    note = f"differs from {ref:g} (effect {_fmt(effect)})"
+    bad = _contradicted(v, e, what, wrong, note) or power_check(v, e, effect, what)
     if bad is not None:
         return bad
-    ok = abs(v - ref) <= NSIG * e
-    word = "consistent with" if ok else "differs from"
-    return Outcome(
-        HOLDS if ok else FAILS, f"{what} = {pm(v, e)} {word} {ref:g} (effect {_fmt(effect)})"
-    )
+    return Outcome(HOLDS, f"{what} = {pm(v, e)} consistent with {ref:g} (effect {_fmt(effect)})")
 
 
 def within(v: float, e: float, tol: float, what: str) -> Outcome:
-    """``|v| + NSIG·e <= tol`` holds, ``|v| - NSIG·e > tol`` does not; needs e <= POWER·tol."""
+    """``|v| + NSIG·e <= tol`` holds (needs e <= POWER·tol), ``|v| - NSIG·e > tol`` does not
+    (whatever the error)."""
+    if _unusable(v, e, what) is None and abs(v) - NSIG * e > tol:
+        return Outcome(FAILS, f"|{what}| = |{pm(v, e)}| > {tol:.3g}")
     bad = power_check(v, e, tol, what)
     if bad is not None:
         return bad
     if abs(v) + NSIG * e <= tol:
         return Outcome(HOLDS, f"|{what}| = |{pm(v, e)}| < {tol:.3g}")
-    if abs(v) - NSIG * e > tol:
-        return Outcome(FAILS, f"|{what}| = |{pm(v, e)}| > {tol:.3g}")
     return untestable(WHY_ERRORS, f"|{what}| = |{pm(v, e)}| within {NSIG:g}σ of {tol:.3g}")
 
 
 def below(v: float, e: float, bound: float, what: str) -> Outcome:
-    """``v + NSIG·e < bound`` holds, ``v - NSIG·e > bound`` does not; needs e <= POWER·bound."""
-    bad = power_check(v, e, abs(bound), what)
+    """``v + NSIG·e < bound`` holds (needs e <= POWER·|bound|), ``v - NSIG·e > bound`` does
+    not (whatever the error)."""
+
+    def wrong(v: float, e: float) -> bool:
+        return v - NSIG * e > bound
+
+    bad = _contradicted(v, e, what, wrong, f"> {bound:g}") or power_check(v, e, abs(bound), what)
     if bad is not None:
         return bad
     if v + NSIG * e < bound:
         return Outcome(HOLDS, f"{what} = {pm(v, e)} < {bound:g}")
-    if v - NSIG * e > bound:
-        return Outcome(FAILS, f"{what} = {pm(v, e)} > {bound:g}")
     return untestable(WHY_ERRORS, f"{what} = {pm(v, e)} within {NSIG:g}σ of {bound:g}")
 
 
 def in_range(v: float, e: float, lo: float, hi: float, what: str) -> Outcome:
     """Inside [lo, hi] by NSIG errors holds, outside by NSIG errors does not.
 
-    Needs e <= POWER·(hi - lo); a value within NSIG errors of an edge is not testable.
+    Holding needs e <= POWER·(hi - lo); outside by NSIG errors does not hold whatever the
+    error; a value within NSIG errors of an edge is not testable.
     """
-    bad = power_check(v, e, hi - lo, what)
+
+    def wrong(v: float, e: float) -> bool:
+        return v < lo - NSIG * e or v > hi + NSIG * e
+
+    bad = _contradicted(v, e, what, wrong, f"outside [{lo:g}, {hi:g}]") or power_check(
+        v, e, hi - lo, what
+    )
     if bad is not None:
         return bad
     if lo + NSIG * e <= v <= hi - NSIG * e:
         return Outcome(HOLDS, f"{what} = {pm(v, e)} in [{lo:g}, {hi:g}]")
-    if v < lo - NSIG * e or v > hi + NSIG * e:
-        return Outcome(FAILS, f"{what} = {pm(v, e)} outside [{lo:g}, {hi:g}]")
     return untestable(
         WHY_ERRORS, f"{what} = {pm(v, e)} within {NSIG:g}σ of [{lo:g}, {hi:g}]'s edge"
     )
