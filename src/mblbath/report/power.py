@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .verdicts import UNTESTABLE
+
 __all__ = ["Shortfall", "shortfalls", "table"]
 
 _NUM = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
@@ -67,7 +69,7 @@ def shortfalls(md_text: str) -> list[Shortfall]:
             continue
         cells = row.group(2).split(" | ")
         runs = [int(n) for n in _RUNS.findall(cells[-2] if len(cells) >= 2 else "")]
-        if not runs or "not testable" not in cells[-1]:
+        if not runs or UNTESTABLE not in cells[-1]:
             continue
         for m in _TOO_LARGE.finditer(row.group(2)):
             out.append(

@@ -33,7 +33,7 @@ verdict.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,19 +105,6 @@ def _unusable(v: float, e: float, what: str) -> Outcome | None:
     return None
 
 
-def _contradicted(
-    v: float, e: float, what: str, wrong: Callable[[float, float], bool], rel: str
-) -> Outcome | None:
-    """Does not hold, before any power check, if v is on the wrong side by NSIG errors.
-
-    ``wrong(v, e)`` is that comparison (with the NSIG margin), ``rel`` its text; ``None`` if
-    v or e is unusable or the contradiction is not significant.
-    """
-    if _unusable(v, e, what) is not None or not wrong(v, e):
-        return None
-    return Outcome(FAILS, f"{what} = {pm(v, e)} {rel}")
-
-
 def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
     """Not testable if v is NaN, e is not a finite positive number, or e > POWER·scale."""
     bad = _unusable(v, e, what)
@@ -136,9 +123,10 @@ def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
 def significantly_positive(v: float, e: float, effect: float, what: str) -> Outcome:
     """``v > NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect,
     unless ``v < -NSIG·e`` (does not hold whatever the error)."""
-    bad = _contradicted(v, e, what, lambda v, e: v < -NSIG * e, f"< −{NSIG:g}σ") or power_check(
-        v, e, effect, what
-    )
+    bad = _unusable(v, e, what)
+    if bad is None and v < -NSIG * e:
+        return Outcome(FAILS, f"{what} = {pm(v, e)} < −{NSIG:g}σ")
+    bad = bad or power_check(v, e, effect, what)
     if bad is not None:
         return bad
     ok = v > NSIG * e
@@ -149,9 +137,10 @@ def significantly_positive(v: float, e: float, effect: float, what: str) -> Outc
 def significantly_negative(v: float, e: float, effect: float, what: str) -> Outcome:
     """``v < -NSIG·e`` holds, otherwise does not hold; not testable if e > POWER·effect,
     unless ``v > NSIG·e`` (does not hold whatever the error)."""
-    bad = _contradicted(v, e, what, lambda v, e: v > NSIG * e, f"> {NSIG:g}σ") or power_check(
-        v, e, effect, what
-    )
+    bad = _unusable(v, e, what)
+    if bad is None and v > NSIG * e:
+        return Outcome(FAILS, f"{what} = {pm(v, e)} > {NSIG:g}σ")
+    bad = bad or power_check(v, e, effect, what)
     if bad is not None:
         return bad
     ok = v < -NSIG * e
@@ -162,12 +151,10 @@ def significantly_negative(v: float, e: float, effect: float, what: str) -> Outc
 def consistent(v: float, e: float, effect: float, what: str, ref: float = 0.0) -> Outcome:
     """``|v - ref| <= NSIG·e`` holds (needs e <= POWER·effect), otherwise does not hold
     (whatever the error: a significant difference)."""
-
-    def wrong(v: float, e: float) -> bool:
-        return abs(v - ref) > NSIG * e
-
-    note = f"differs from {ref:g} (effect {_fmt(effect)})"
-    bad = _contradicted(v, e, what, wrong, note) or power_check(v, e, effect, what)
+    bad = _unusable(v, e, what)
+    if bad is None and abs(v - ref) > NSIG * e:
+        return Outcome(FAILS, f"{what} = {pm(v, e)} differs from {ref:g} (effect {_fmt(effect)})")
+    bad = bad or power_check(v, e, effect, what)
     if bad is not None:
         return bad
     return Outcome(HOLDS, f"{what} = {pm(v, e)} consistent with {ref:g} (effect {_fmt(effect)})")
@@ -176,9 +163,10 @@ def consistent(v: float, e: float, effect: float, what: str, ref: float = 0.0) -
 def within(v: float, e: float, tol: float, what: str) -> Outcome:
     """``|v| + NSIG·e <= tol`` holds (needs e <= POWER·tol), ``|v| - NSIG·e > tol`` does not
     (whatever the error)."""
-    if _unusable(v, e, what) is None and abs(v) - NSIG * e > tol:
+    bad = _unusable(v, e, what)
+    if bad is None and abs(v) - NSIG * e > tol:
         return Outcome(FAILS, f"|{what}| = |{pm(v, e)}| > {tol:.3g}")
-    bad = power_check(v, e, tol, what)
+    bad = bad or power_check(v, e, tol, what)
     if bad is not None:
         return bad
     if abs(v) + NSIG * e <= tol:
@@ -189,11 +177,10 @@ def within(v: float, e: float, tol: float, what: str) -> Outcome:
 def below(v: float, e: float, bound: float, what: str) -> Outcome:
     """``v + NSIG·e < bound`` holds (needs e <= POWER·|bound|), ``v - NSIG·e > bound`` does
     not (whatever the error)."""
-
-    def wrong(v: float, e: float) -> bool:
-        return v - NSIG * e > bound
-
-    bad = _contradicted(v, e, what, wrong, f"> {bound:g}") or power_check(v, e, abs(bound), what)
+    bad = _unusable(v, e, what)
+    if bad is None and v - NSIG * e > bound:
+        return Outcome(FAILS, f"{what} = {pm(v, e)} > {bound:g}")
+    bad = bad or power_check(v, e, abs(bound), what)
     if bad is not None:
         return bad
     if v + NSIG * e < bound:
@@ -207,13 +194,10 @@ def in_range(v: float, e: float, lo: float, hi: float, what: str) -> Outcome:
     Holding needs e <= POWER·(hi - lo); outside by NSIG errors does not hold whatever the
     error; a value within NSIG errors of an edge is not testable.
     """
-
-    def wrong(v: float, e: float) -> bool:
-        return v < lo - NSIG * e or v > hi + NSIG * e
-
-    bad = _contradicted(v, e, what, wrong, f"outside [{lo:g}, {hi:g}]") or power_check(
-        v, e, hi - lo, what
-    )
+    bad = _unusable(v, e, what)
+    if bad is None and (v < lo - NSIG * e or v > hi + NSIG * e):
+        return Outcome(FAILS, f"{what} = {pm(v, e)} outside [{lo:g}, {hi:g}]")
+    bad = bad or power_check(v, e, hi - lo, what)
     if bad is not None:
         return bad
     if lo + NSIG * e <= v <= hi - NSIG * e:
