@@ -107,9 +107,11 @@ def _unusable(v: float, e: float, what: str) -> Outcome | None:
 
 def power_check(v: float, e: float, scale: float, what: str) -> Outcome | None:
     """Not testable if v is NaN, e is not a finite positive number, or e > POWER·scale."""
-    bad = _unusable(v, e, what)
-    if bad is not None:
-        return bad
+    return _unusable(v, e, what) or _underpowered(v, e, scale, what)
+
+
+def _underpowered(v: float, e: float, scale: float, what: str) -> Outcome | None:
+    """Not testable if the (usable) error e exceeds POWER·scale or there is no scale."""
     if scale is None or not np.isfinite(scale) or scale <= 0:
         return untestable(WHY_ERRORS, f"{what} = {pm(v, e)}: no effect to compare with")
     if e > POWER * scale:
@@ -126,7 +128,7 @@ def significantly_positive(v: float, e: float, effect: float, what: str) -> Outc
     bad = _unusable(v, e, what)
     if bad is None and v < -NSIG * e:
         return Outcome(FAILS, f"{what} = {pm(v, e)} < −{NSIG:g}σ")
-    bad = bad or power_check(v, e, effect, what)
+    bad = bad or _underpowered(v, e, effect, what)
     if bad is not None:
         return bad
     ok = v > NSIG * e
@@ -140,7 +142,7 @@ def significantly_negative(v: float, e: float, effect: float, what: str) -> Outc
     bad = _unusable(v, e, what)
     if bad is None and v > NSIG * e:
         return Outcome(FAILS, f"{what} = {pm(v, e)} > {NSIG:g}σ")
-    bad = bad or power_check(v, e, effect, what)
+    bad = bad or _underpowered(v, e, effect, what)
     if bad is not None:
         return bad
     ok = v < -NSIG * e
@@ -154,7 +156,7 @@ def consistent(v: float, e: float, effect: float, what: str, ref: float = 0.0) -
     bad = _unusable(v, e, what)
     if bad is None and abs(v - ref) > NSIG * e:
         return Outcome(FAILS, f"{what} = {pm(v, e)} differs from {ref:g} (effect {_fmt(effect)})")
-    bad = bad or power_check(v, e, effect, what)
+    bad = bad or _underpowered(v, e, effect, what)
     if bad is not None:
         return bad
     return Outcome(HOLDS, f"{what} = {pm(v, e)} consistent with {ref:g} (effect {_fmt(effect)})")
@@ -166,7 +168,7 @@ def within(v: float, e: float, tol: float, what: str) -> Outcome:
     bad = _unusable(v, e, what)
     if bad is None and abs(v) - NSIG * e > tol:
         return Outcome(FAILS, f"|{what}| = |{pm(v, e)}| > {tol:.3g}")
-    bad = bad or power_check(v, e, tol, what)
+    bad = bad or _underpowered(v, e, tol, what)
     if bad is not None:
         return bad
     if abs(v) + NSIG * e <= tol:
@@ -180,7 +182,7 @@ def below(v: float, e: float, bound: float, what: str) -> Outcome:
     bad = _unusable(v, e, what)
     if bad is None and v - NSIG * e > bound:
         return Outcome(FAILS, f"{what} = {pm(v, e)} > {bound:g}")
-    bad = bad or power_check(v, e, abs(bound), what)
+    bad = bad or _underpowered(v, e, abs(bound), what)
     if bad is not None:
         return bad
     if v + NSIG * e < bound:
@@ -197,7 +199,7 @@ def in_range(v: float, e: float, lo: float, hi: float, what: str) -> Outcome:
     bad = _unusable(v, e, what)
     if bad is None and (v < lo - NSIG * e or v > hi + NSIG * e):
         return Outcome(FAILS, f"{what} = {pm(v, e)} outside [{lo:g}, {hi:g}]")
-    bad = bad or power_check(v, e, hi - lo, what)
+    bad = bad or _underpowered(v, e, hi - lo, what)
     if bad is not None:
         return bad
     if lo + NSIG * e <= v <= hi - NSIG * e:
